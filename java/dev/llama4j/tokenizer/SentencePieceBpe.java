@@ -1,0 +1,195 @@
+package dev.llama4j.tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * The LLaMA SentencePiece-BPE tokenizer, equal to llama.cpp's SPM tokenizer
+ * ({@code llama_tokenize(add_special, parse_special = false)}) and to SentencePiece:
+ * <ol>
+ *   <li>a non-empty text gets a dummy-prefix space; every space becomes U+2581 ({@code ▁}); a literal U+2581 in
+ *       the text is therefore the same as a space;</li>
+ *   <li>the text is split into UTF-8 characters (symbols, in a doubly linked list);</li>
+ *   <li>every adjacent pair whose concatenation is a vocabulary piece is queued by that piece's score; the best
+ *       pair (highest score, leftmost on ties) is merged and its new neighbour pairs queued; stale queue entries
+ *       are skipped. O(n log n) in the text length;</li>
+ *   <li>each remaining symbol becomes its token, or, if it is not in the vocabulary, one {@code <0xNN>} byte
+ *       token per UTF-8 byte (the unknown token where the vocabulary has no such byte token).</li>
+ * </ol>
+ * Only normal, user-defined, unused and undefined pieces take part in matching, so text such as {@code <s>},
+ * {@code <unk>} or {@code <0x41>} never becomes a control, unknown or byte token. Thread-safe (immutable).
+ */
+public final class SentencePieceBpe implements Tokenizer {
+    private static final byte[] SPACE_MARK = {(byte) 0xE2, (byte) 0x96, (byte) 0x81};
+
+    private final Vocabulary vocab;
+    private final float[] scores;
+    private final PieceTable table;
+    private final int[] byteToken = new int[256];
+    private final byte[][] decoded;
+
+    public SentencePieceBpe(Vocabulary vocab) {
+        this.vocab = vocab;
+        int n = vocab.size();
+        this.scores = vocab.scores();
+        byte[][] keys = new byte[n][];
+        boolean[] matchable = new boolean[n];
+        decoded = new byte[n][];
+        Arrays.fill(byteToken, -1);
+        for (int id = 0; id < n; id++) {
+            String piece = vocab.piece(id);
+            int type = vocab.type(id);
+            keys[id] = piece.getBytes(StandardCharsets.UTF_8);
+            matchable[id] = type != Vocabulary.CONTROL && type != Vocabulary.UNKNOWN && type != Vocabulary.BYTE;
+            decoded[id] = switch (type) {
+                case Vocabulary.NORMAL -> piece.replace(Vocabulary.SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
+                case Vocabulary.USER_DEFINED -> keys[id];
+                case Vocabulary.BYTE -> new byte[] {(byte) Vocabulary.byteValue(piece)};
+                default -> new byte[0];
+            };
+            if (type == Vocabulary.BYTE && byteToken[Vocabulary.byteValue(piece)] < 0) {
+                byteToken[Vocabulary.byteValue(piece)] = id;
+            }
+        }
+        for (int b = 0; b < 256; b++) {
+            if (byteToken[b] < 0) {
+                byteToken[b] = vocab.unk();
+            }
+        }
+        this.table = new PieceTable(keys, matchable);
+    }
+
+    @Override
+    public Vocabulary vocabulary() {
+        return vocab;
+    }
+
+    @Override
+    public int[] encode(String text, boolean addBos) {
+        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
+        if (raw.length == 0) {
+            return addBos ? new int[] {vocab.bos()} : new int[0];
+        }
+        byte[] buf = escape(raw);
+        int n = buf.length;
+
+        // symbols: one per UTF-8 character (length from the lead byte, as llama.cpp's unicode_len_utf8)
+        int[] start = new int[n];
+        int[] len = new int[n];
+        int[] prev = new int[n];
+        int[] next = new int[n];
+        int count = 0;
+        for (int off = 0; off < n; ) {
+            int l = Math.min(utf8Length(buf[off]), n - off);
+            start[count] = off;
+            len[count] = l;
+            prev[count] = count - 1;
+            next[count] = off + l < n ? count + 1 : -1;
+            count++;
+            off += l;
+        }
+
+        BigramQueue q = new BigramQueue();
+        for (int i = 1; i < count; i++) {
+            queue(q, buf, start, len, i - 1, i);
+        }
+        while (!q.isEmpty()) {
+            int e = q.pop();
+            int l = q.left[e];
+            int r = q.right[e];
+            if (len[l] == 0 || len[r] == 0 || len[l] + len[r] != q.size[e]) {
+                continue; // stale: one side has merged since
+            }
+            len[l] += len[r];
+            len[r] = 0;
+            next[l] = next[r];
+            if (next[r] >= 0) {
+                prev[next[r]] = l;
+            }
+            queue(q, buf, start, len, prev[l], l);
+            queue(q, buf, start, len, l, next[l]);
+        }
+
+        int[] out = new int[count + (addBos ? 1 : 0)];
+        int k = 0;
+        if (addBos) {
+            out[k++] = vocab.bos();
+        }
+        for (int i = 0; i >= 0; i = next[i]) {
+            int id = table.find(buf, start[i], len[i]);
+            if (id >= 0) {
+                out = ensure(out, k + 1);
+                out[k++] = id;
+            } else {
+                out = ensure(out, k + len[i]);
+                for (int j = start[i]; j < start[i] + len[i]; j++) {
+                    out[k++] = byteToken[buf[j] & 0xff];
+                }
+            }
+        }
+        return Arrays.copyOf(out, k);
+    }
+
+    private void queue(BigramQueue q, byte[] buf, int[] start, int[] len, int l, int r) {
+        if (l < 0 || r < 0) {
+            return;
+        }
+        int size = len[l] + len[r];
+        int id = table.find(buf, start[l], size);
+        if (id >= 0) {
+            q.push(scores[id], l, r, size);
+        }
+    }
+
+    private static int[] ensure(int[] a, int n) {
+        return n <= a.length ? a : Arrays.copyOf(a, Math.max(n, a.length * 2));
+    }
+
+    /** {@code "▁" + text} with every space replaced by {@code ▁}, in UTF-8. */
+    private static byte[] escape(byte[] raw) {
+        int spaces = 0;
+        for (byte b : raw) {
+            if (b == ' ') {
+                spaces++;
+            }
+        }
+        byte[] buf = new byte[3 + raw.length + 2 * spaces];
+        System.arraycopy(SPACE_MARK, 0, buf, 0, 3);
+        int k = 3;
+        for (byte b : raw) {
+            if (b == ' ') {
+                buf[k++] = SPACE_MARK[0];
+                buf[k++] = SPACE_MARK[1];
+                buf[k++] = SPACE_MARK[2];
+            } else {
+                buf[k++] = b;
+            }
+        }
+        return buf;
+    }
+
+    /** UTF-8 sequence length announced by a lead byte (1 for continuation or invalid bytes below 0xC0). */
+    private static int utf8Length(byte lead) {
+        int hi = (lead & 0xff) >>> 4;
+        return hi < 0xC ? 1 : hi < 0xE ? 2 : hi == 0xE ? 3 : 4;
+    }
+
+    @Override
+    public byte[] decodePiece(int id) {
+        if (id < 0 || id >= decoded.length) {
+            throw new IllegalArgumentException("token id " + id + " is out of range (allowed: 0.."
+                    + (decoded.length - 1) + ")");
+        }
+        return decoded[id].clone();
+    }
+
+    /** The decoded bytes of {@code id} without copying; callers must not modify them. */
+    byte[] pieceBytes(int id) {
+        return decoded[id];
+    }
+
+    @Override
+    public String toString() {
+        return "SentencePieceBpe[" + vocab + "]";
+    }
+}
