@@ -195,8 +195,11 @@ public final class GgufReader {
         }
         String what = "array '" + key + "'";
         GgufValueType et = valueType(c, c.i32("element type of " + what), what);
-        int n = (int) Math.min(Integer.MAX_VALUE - 8,
-                c.count(c.i64("length of " + what), et.minBytes(), "length of " + what));
+        long count = c.count(c.i64("length of " + what), et.minBytes(), "length of " + what);
+        if (count > Integer.MAX_VALUE - 8) {
+            throw c.error("length of " + what + " = " + count + " exceeds the supported " + (Integer.MAX_VALUE - 8));
+        }
+        int n = (int) count;
         String ew = "element of " + what;
         switch (et) {
             case UINT8, INT8, UINT16, INT16, INT32 -> {

@@ -117,6 +117,12 @@ class GgufBadInputTest {
         var e = assertThrows(ModelFileException.class, () -> GgufFile.open(p));
         assertTrue(e.getMessage().contains(p.toString()) && e.getMessage().contains("tensor 't.b' data")
                 && e.getMessage().contains("outside the file"), e.getMessage());
+        Path empty = tmp.resolve("empty.gguf");
+        Files.write(empty, new byte[0]);
+        var e1 = assertThrows(ModelFileException.class, () -> GgufFile.open(empty));
+        assertTrue(e1.getMessage().contains("empty.gguf: truncated: magic"), e1.getMessage());
+        var e3 = assertThrows(ModelFileException.class, () -> GgufFile.open(tmp));
+        assertTrue(e3.getMessage().contains("cannot read"), e3.getMessage());
         var e2 = assertThrows(ModelFileException.class, () -> GgufFile.open(tmp.resolve("missing.gguf")));
         assertTrue(e2.getMessage().contains("missing.gguf") && e2.getMessage().contains("no such file"));
     }
