@@ -39,9 +39,13 @@ final class GgufCursor {
 
     private void need(long n, String what) {
         if (n > size - pos) {
-            throw error("truncated: " + what + " at offset " + pos + " needs " + n + " bytes, only " + (size - pos)
-                    + " left in the file (size " + size + ")");
+            throw truncated(n, what);
         }
+    }
+
+    private ModelFileException truncated(long n, String what) {
+        return error("truncated: " + what + " at offset " + pos + " needs " + n + " bytes, only " + (size - pos)
+                + " left in the file (size " + size + ")");
     }
 
     int u8(String what) {
@@ -86,7 +90,11 @@ final class GgufCursor {
     /** A GGUF string: u64 byte length, then UTF-8 bytes. */
     String string(String what) {
         long start = pos;
-        long len = i64("length of " + what);
+        if (8 > size - pos) {
+            throw truncated(8, "length of " + what);
+        }
+        long len = seg.get(I64, pos);
+        pos += 8;
         if (len < 0 || len > remaining() || len > Integer.MAX_VALUE - 8) {
             throw error(what + ": string length " + Long.toUnsignedString(len) + " at offset " + start
                     + " exceeds the " + remaining() + " bytes left in the file");

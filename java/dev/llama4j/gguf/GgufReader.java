@@ -63,7 +63,7 @@ public final class GgufReader {
                 throw c.error("duplicate metadata key '" + key + "'");
             }
             GgufValueType t = valueType(c, c.i32("value type of '" + key + "'"), "metadata key '" + key + "'");
-            meta.put(key, value(c, t, key, 0));
+            meta.put(key, value(c, t, "value of '" + key + "'", key, 0));
             types.put(key, t);
         }
 
@@ -165,8 +165,7 @@ public final class GgufReader {
     }
 
     /** Reads one value of type {@code t} (Java mapping documented on {@link GgufFile#metadata()}). */
-    private static Object value(GgufCursor c, GgufValueType t, String key, int depth) {
-        String what = "value of '" + key + "'";
+    private static Object value(GgufCursor c, GgufValueType t, String what, String key, int depth) {
         return switch (t) {
             case UINT8 -> c.u8(what);
             case INT8 -> (int) (byte) c.u8(what);
@@ -196,21 +195,24 @@ public final class GgufReader {
         }
         String what = "array '" + key + "'";
         GgufValueType et = valueType(c, c.i32("element type of " + what), what);
-        int n = (int) Math.min(Integer.MAX_VALUE - 8,
-                c.count(c.i64("length of " + what), et.minBytes(), "length of " + what));
+        long count = c.count(c.i64("length of " + what), et.minBytes(), "length of " + what);
+        if (count > Integer.MAX_VALUE - 8) {
+            throw c.error("length of " + what + " = " + count + " exceeds the supported " + (Integer.MAX_VALUE - 8));
+        }
+        int n = (int) count;
         String ew = "element of " + what;
         switch (et) {
             case UINT8, INT8, UINT16, INT16, INT32 -> {
                 int[] a = new int[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Integer) value(c, et, key, depth);
+                    a[i] = (Integer) value(c, et, ew, key, depth);
                 }
                 return new PrimitiveList.Ints(et, a);
             }
             case UINT32, INT64, UINT64 -> {
                 long[] a = new long[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Long) value(c, et, key, depth);
+                    a[i] = (Long) value(c, et, ew, key, depth);
                 }
                 return new PrimitiveList.Longs(et, a);
             }
@@ -238,7 +240,7 @@ public final class GgufReader {
             default -> {
                 Object[] a = new Object[n];
                 for (int i = 0; i < n; i++) {
-                    a[i] = value(c, et, key, depth + 1);
+                    a[i] = value(c, et, ew, key, depth + 1);
                 }
                 return new PrimitiveList.Objects(et, a);
             }

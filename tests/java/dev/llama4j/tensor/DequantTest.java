@@ -74,8 +74,7 @@ class DequantTest {
         JsonNode filesNode = root.get("files");
         assertEquals(5, filesNode.size());
         int checked = 0;
-        for (var it = filesNode.fields(); it.hasNext(); ) {
-            var e = it.next();
+        for (var e : filesNode.properties()) {
             JsonNode tensors = e.getValue().get("tensors");
             try (GgufFile f = GgufFile.open(TestData.model(e.getKey()))) {
                 assertEquals(tensors.size(), f.tensors().size(), e.getKey());
