@@ -338,6 +338,14 @@ public final class CudaBackend implements Backend {
                 "cuMemcpyDtoH");
     }
 
+    /** Copies {@code n} floats from the host into {@code dst} at {@code offset}. Waits for pending work. */
+    public void write(Buf dst, int offset, float[] src, int n) {
+        bind();
+        Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
+        Cu.check(JCudaDriver.cuMemcpyHtoD(gpu(dst).p.withByteOffset(4L * offset), Pointer.to(src), 4L * n),
+                "cuMemcpyHtoD");
+    }
+
     /** Greedy sampling on the device: the index of the largest of {@code x[0..n)} (lowest among equals). */
     public int argmax(Buf x, int n) {
         bind();
