@@ -1,0 +1,42 @@
+package dev.llama4j.backend.cuda;
+
+import dev.llama4j.backend.Backend;
+import dev.llama4j.backend.Backends;
+import dev.llama4j.model.ModelFile;
+import dev.llama4j.tensor.Tensor;
+
+/**
+ * What {@link Backends#select} asks about CUDA, reached by reflection so that nothing hard-links the CUDA classes:
+ * whether this model can run on the GPU here (library, driver, device, tensor types, memory) and, if so, the
+ * backend.
+ */
+public final class CudaBackendFactory {
+    private CudaBackendFactory() {}
+
+    /** Why {@code model} cannot run on CUDA here, or null when it can. */
+    public static String unavailableReason(ModelFile model) {
+        CudaAvailability a = CudaAvailability.check(0);
+        if (!a.ok()) {
+            return a.reason();
+        }
+        long bytes = 0;
+        for (Tensor t : model.tensors()) {
+            if (CudaKernels.l4j_type_supported(t.type().id()) == 0) {
+                return "tensor '" + t.name() + "' has type " + t.type()
+                        + ", which the CUDA backend lacks (it has F32, F16, BF16, Q4_0, Q8_0, Q4_K, Q6_K)";
+            }
+            bytes += t.data().byteSize();
+        }
+        long total = a.device().totalMemory();
+        if (bytes > total) {
+            return String.format("the model's weights (%d MiB) exceed the memory of %s (%d MiB)", bytes >> 20,
+                    a.device().name(), total >> 20);
+        }
+        return null;
+    }
+
+    /** The CUDA backend on the first device. */
+    public static Backend create(ModelFile model, Backends.Options options) {
+        return CudaBackend.open(0);
+    }
+}
