@@ -1,0 +1,178 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.backend.Backend;
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.tensor.Dequant;
+import dev.llama4j.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * The CPU backend: computes on the memory-mapped weights in place through a {@link CpuOps} implementation —
+ * {@link VectorOps} (Java Vector API, multithreaded) in normal use, {@link ScalarOps} (the reference) in tests.
+ */
+public final class CpuBackend implements Backend {
+    private final CpuOps ops;
+    private final String description;
+    private final boolean kvF16;
+    private int[] tokens = new int[0];
+    private int nTokens;
+    private int startPos;
+
+    /** The fast backend on {@code threads} threads. */
+    public static CpuBackend vector(int threads, boolean kvF16) {
+        return new CpuBackend(new VectorOps(threads), "CPU, Java Vector API ("
+                + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit), " + threads
+                + " threads", kvF16);
+    }
+
+    /** The scalar reference backend (single thread). */
+    public static CpuBackend scalar() {
+        return new CpuBackend(new ScalarOps(), "CPU, scalar reference", false);
+    }
+
+    public CpuBackend(CpuOps ops, String description, boolean kvF16) {
+        this.ops = ops;
+        this.description = description;
+        this.kvF16 = kvF16;
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public Weight weight(Tensor tensor) {
+        return new CpuWeight(tensor);
+    }
+
+    @Override
+    public Buf buffer(int floats) {
+        return new CpuBuf(new float[floats]);
+    }
+
+    @Override
+    public KvStore kvCache(int nLayers, int contextLength, int kvDim) {
+        return new CpuKv(kvF16 ? KvCache.f16(nLayers, contextLength, kvDim) : KvCache.f32(nLayers, contextLength, kvDim),
+                contextLength, kvDim);
+    }
+
+    @Override
+    public void step(int[] tokens, int nTokens, int startPos, Runnable body) {
+        this.tokens = tokens.length == nTokens ? tokens : Arrays.copyOf(tokens, nTokens);
+        this.nTokens = nTokens;
+        this.startPos = startPos;
+        body.run();
+    }
+
+    @Override
+    public void embed(Buf out, Weight table, int dim) {
+        ops.embed(a(out), t(table), tokens, dim);
+    }
+
+    @Override
+    public void rmsNorm(Buf out, Buf x, Weight weight, int dim, int n, float eps) {
+        ops.rmsNorm(a(out), a(x), ((CpuWeight) weight).floats(), dim, n, eps);
+    }
+
+    @Override
+    public void matmul(Buf out, Weight w, Buf x, int n) {
+        ops.matmul(a(out), t(w), a(x), n);
+    }
+
+    @Override
+    public void rope(Buf v, int width, int headSize, int ropeDim, float theta) {
+        ops.rope(a(v), nTokens, startPos, width, headSize, ropeDim, theta);
+    }
+
+    @Override
+    public void storeKv(KvStore cache, int layer, Buf k, Buf v) {
+        CpuKv kv = (CpuKv) cache;
+        for (int t = 0; t < nTokens; t++) {
+            kv.cache.store(layer, startPos + t, a(k), t * kv.kvDim, a(v), t * kv.kvDim);
+        }
+    }
+
+    @Override
+    public void attention(Buf out, Buf q, KvStore cache, int layer, int nHeads, int nKvHeads, int headSize) {
+        ops.attention(a(out), a(q), ((CpuKv) cache).cache, layer, nTokens, startPos, nHeads, nKvHeads, headSize);
+    }
+
+    @Override
+    public void swiglu(Buf hb, Buf hb2, int n) {
+        ops.swiglu(a(hb), a(hb2), n);
+    }
+
+    @Override
+    public void add(Buf x, Buf y, int n) {
+        ops.add(a(x), a(y), n);
+    }
+
+    @Override
+    public void copy(Buf dst, int dstOff, Buf src, int srcOff, int n) {
+        System.arraycopy(a(src), srcOff, a(dst), dstOff, n);
+    }
+
+    @Override
+    public void read(Buf src, int offset, float[] dst, int n) {
+        System.arraycopy(a(src), offset, dst, 0, n);
+    }
+
+    @Override
+    public void close() {
+        if (ops instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing CPU ops", e);
+            }
+        }
+    }
+
+    private static float[] a(Buf b) {
+        return ((CpuBuf) b).a;
+    }
+
+    private static Tensor t(Weight w) {
+        return ((CpuWeight) w).tensor();
+    }
+
+    record CpuBuf(float[] a) implements Buf {
+        @Override
+        public int size() {
+            return a.length;
+        }
+    }
+
+    /** A mapped tensor; a norm vector is also kept as float[] since the ops take it that way. */
+    static final class CpuWeight implements Weight {
+        private final Tensor tensor;
+        private float[] floats;
+
+        CpuWeight(Tensor tensor) {
+            this.tensor = tensor;
+        }
+
+        @Override
+        public Tensor tensor() {
+            return tensor;
+        }
+
+        float[] floats() {
+            if (floats == null) {
+                if (tensor.type() != GgmlType.F32 && tensor.type() != GgmlType.F16 && tensor.type() != GgmlType.BF16) {
+                    throw new IllegalStateException("tensor " + tensor.name() + " is not a float vector");
+                }
+                floats = Dequant.dequantize(tensor);
+            }
+            return floats;
+        }
+    }
+
+    record CpuKv(KvCache cache, int contextLength, int kvDim) implements KvStore {}
+}
