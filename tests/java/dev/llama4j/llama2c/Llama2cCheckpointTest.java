@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llama4j.TestData;
 import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.gguf.GgufFile;
 import dev.llama4j.model.Config;
 import dev.llama4j.model.ModelFileException;
 import dev.llama4j.model.TensorNames;
@@ -118,6 +119,22 @@ class Llama2cCheckpointTest {
             }
             assertEquals(byName.get(TensorNames.OUTPUT).get("sha256_f32").asText(),
                     sha256(ck.tensor(TensorNames.TOKEN_EMBD)));
+        }
+    }
+
+    /** Raw bytes equal those of the same tensors in stories260K.gguf (whose output.weight copies the embedding). */
+    @Test
+    void tensorsEqualGgufTensors() {
+        try (Llama2cCheckpoint ck = Llama2cCheckpoint.open(TestData.model("stories260K.bin"));
+             GgufFile g = GgufFile.open(TestData.model("stories260K.gguf"))) {
+            assertEquals(ck.tensors().size() + 1, g.tensors().size());
+            for (Tensor t : ck.tensors()) {
+                Tensor u = g.tensor(t.name());
+                assertEquals(u.type(), t.type(), t.name());
+                assertArrayEquals(u.ne(), t.ne(), t.name());
+                assertEquals(-1, t.data().mismatch(u.data()), t.name());
+            }
+            assertEquals(-1, ck.tensor(TensorNames.TOKEN_EMBD).data().mismatch(g.tensor(TensorNames.OUTPUT).data()));
         }
     }
 
