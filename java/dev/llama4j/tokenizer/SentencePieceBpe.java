@@ -12,7 +12,7 @@ import java.util.Arrays;
  *   <li>the text is split into UTF-8 characters (symbols, in a doubly linked list);</li>
  *   <li>every adjacent pair whose concatenation is a vocabulary piece is queued by that piece's score; the best
  *       pair (highest score, leftmost on ties) is merged and its new neighbour pairs queued; stale queue entries
- *       are skipped. O(n log n) in the text length;</li>
+ *       are skipped. O(n log n) in the text length: a priority queue over a linked list, no rescans;</li>
  *   <li>each remaining symbol becomes its token, or, if it is not in the vocabulary, one {@code <0xNN>} byte
  *       token per UTF-8 byte (the unknown token where the vocabulary has no such byte token).</li>
  * </ol>
@@ -27,6 +27,8 @@ public final class SentencePieceBpe implements Tokenizer {
     private final PieceTable table;
     private final int[] byteToken = new int[256];
     private final byte[][] decoded;
+    /** {@code joinable[b1 << 8 | b2]}: bytes b1, b2 occur next to each other in some matchable piece. */
+    private final boolean[] joinable = new boolean[1 << 16];
 
     public SentencePieceBpe(Vocabulary vocab) {
         this.vocab = vocab;
@@ -41,6 +43,12 @@ public final class SentencePieceBpe implements Tokenizer {
             int type = vocab.type(id);
             keys[id] = piece.getBytes(StandardCharsets.UTF_8);
             matchable[id] = type != Vocabulary.CONTROL && type != Vocabulary.UNKNOWN && type != Vocabulary.BYTE;
+            if (matchable[id]) {
+                byte[] k = keys[id];
+                for (int j = 1; j < k.length; j++) {
+                    joinable[(k[j - 1] & 0xff) << 8 | (k[j] & 0xff)] = true;
+                }
+            }
             decoded[id] = switch (type) {
                 case Vocabulary.NORMAL -> piece.replace(Vocabulary.SPACE_MARK, ' ').getBytes(StandardCharsets.UTF_8);
                 case Vocabulary.USER_DEFINED -> keys[id];
@@ -89,26 +97,19 @@ public final class SentencePieceBpe implements Tokenizer {
             off += l;
         }
 
+        // Merges never cross a boundary whose two bytes occur next to each other in no piece, so the text is
+        // cut there into independent runs, each merged on its own with a small (cache-resident) queue. Within a
+        // run the merge order is the global one restricted to it, so the result equals a whole-text merge.
         BigramQueue q = new BigramQueue();
         for (int i = 1; i < count; i++) {
-            queue(q, buf, start, len, i - 1, i);
-        }
-        while (!q.isEmpty()) {
-            int e = q.pop();
-            int l = q.left[e];
-            int r = q.right[e];
-            if (len[l] == 0 || len[r] == 0 || len[l] + len[r] != q.size[e]) {
-                continue; // stale: one side has merged since
+            int p = start[i];
+            if (joinable[(buf[p - 1] & 0xff) << 8 | (buf[p] & 0xff)]) {
+                queue(q, buf, start, len, i - 1, i);
+            } else {
+                merge(q, buf, start, len, prev, next);
             }
-            len[l] += len[r];
-            len[r] = 0;
-            next[l] = next[r];
-            if (next[r] >= 0) {
-                prev[next[r]] = l;
-            }
-            queue(q, buf, start, len, prev[l], l);
-            queue(q, buf, start, len, l, next[l]);
         }
+        merge(q, buf, start, len, prev, next);
 
         int[] out = new int[count + (addBos ? 1 : 0)];
         int k = 0;
@@ -130,6 +131,34 @@ public final class SentencePieceBpe implements Tokenizer {
         return Arrays.copyOf(out, k);
     }
 
+    /** Takes merges from {@code q} until it is empty (llama.cpp's SPM loop). */
+    private void merge(BigramQueue q, byte[] buf, int[] start, int[] len, int[] prev, int[] next) {
+        while (!q.isEmpty()) {
+            long top = q.pop();
+            int l = BigramQueue.left(top);
+            int r = next[l];
+            // Re-check the pair: the entry is stale unless l is alive and (l, its successor) is a piece with the
+            // queued score. A stale entry with the same (score, l) as the live pair's own entry has the same
+            // priority, so taking it merges exactly what that entry would: the merge order is unchanged.
+            if (len[l] == 0 || r < 0) {
+                continue;
+            }
+            int size = len[l] + len[r];
+            int id = table.find(buf, start[l], size);
+            if (id < 0 || scores[id] != BigramQueue.score(top)) {
+                continue;
+            }
+            len[l] = size;
+            len[r] = 0;
+            next[l] = next[r];
+            if (next[r] >= 0) {
+                prev[next[r]] = l;
+            }
+            queue(q, buf, start, len, prev[l], l);
+            queue(q, buf, start, len, l, next[l]);
+        }
+    }
+
     private void queue(BigramQueue q, byte[] buf, int[] start, int[] len, int l, int r) {
         if (l < 0 || r < 0) {
             return;
@@ -137,7 +166,7 @@ public final class SentencePieceBpe implements Tokenizer {
         int size = len[l] + len[r];
         int id = table.find(buf, start[l], size);
         if (id >= 0) {
-            q.push(scores[id], l, r, size);
+            q.push(scores[id], l);
         }
     }
 
