@@ -4,14 +4,15 @@ import java.util.Arrays;
 
 /**
  * Max-priority queue of candidate merges: highest score first, leftmost first on equal scores (llama.cpp's
- * {@code llm_bigram_spm} order). An entry is just (score, left symbol), packed into one {@code long} whose signed
- * order is the queue order; the caller re-checks the pair when it takes an entry. A 4-ary heap over one array:
- * the queue reaches a million entries for a megabyte of text and cache misses dominate, so each sift level
- * reads one cache line. Scores compare as in C: -0.0 equals 0.0.
+ * {@code llm_bigram_spm} order). An entry is (score, left symbol, merged byte length); score and left index are
+ * packed into one {@code long} key whose signed order is the queue order, and the length rides along. A 4-ary
+ * heap: each sift level reads one cache line of keys. Scores compare as in C: -0.0 equals 0.0.
  */
 final class BigramQueue {
     private long[] keys = new long[64];
+    private int[] sizes = new int[64];
     private int count;
+    private int topSize;
 
     boolean isEmpty() {
         return count == 0;
@@ -23,18 +24,14 @@ final class BigramQueue {
         return ((long) sortable << 32) | (~left & 0xFFFFFFFFL); // smaller left -> larger key
     }
 
-    static float score(long key) {
-        int sortable = (int) (key >> 32);
-        return Float.intBitsToFloat(sortable ^ ((sortable >> 31) & 0x7FFFFFFF));
-    }
-
     static int left(long key) {
         return ~(int) key;
     }
 
-    void push(float score, int left) {
+    void push(float score, int left, int size) {
         if (count == keys.length) {
             keys = Arrays.copyOf(keys, count * 2);
+            sizes = Arrays.copyOf(sizes, count * 2);
         }
         long k = key(score, left);
         int i = count++;
@@ -44,15 +41,24 @@ final class BigramQueue {
                 break;
             }
             keys[i] = keys[parent];
+            sizes[i] = sizes[parent];
             i = parent;
         }
         keys[i] = k;
+        sizes[i] = size;
     }
 
-    /** Removes and returns the best entry's key (decode with {@link #score} and {@link #left}). */
+    /** Merged byte length of the entry last returned by {@link #pop}. */
+    int poppedSize() {
+        return topSize;
+    }
+
+    /** Removes and returns the best entry's key (decode with {@link #left}; see {@link #poppedSize}). */
     long pop() {
         long top = keys[0];
+        topSize = sizes[0];
         long k = keys[--count];
+        int size = sizes[count];
         int i = 0;
         while (true) {
             int c = 4 * i + 1;
@@ -70,9 +76,11 @@ final class BigramQueue {
                 break;
             }
             keys[i] = keys[best];
+            sizes[i] = sizes[best];
             i = best;
         }
         keys[i] = k;
+        sizes[i] = size;
         return top;
     }
 }

@@ -20,8 +20,8 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 
 /**
- * Encodes 1 MiB of English-like text (built deterministically from varied sentences) with the 32000-token
- * LLaMA vocabulary ({@code ../shared/models/tokenizer.bin}). Run:
+ * Encodes 1 MiB of English-like text (built deterministically from varied sentences), and 1 MiB of random
+ * pseudo-words that rarely repeat, with the 32000-token LLaMA vocabulary ({@code ../shared/models/tokenizer.bin}). Run:
  * {@code java -cp target/test-classes:target/classes:$(cat cp.txt) dev.llama4j.tokenizer.EncodeBenchmark}.
  */
 @State(Scope.Benchmark)
@@ -35,12 +35,34 @@ public class EncodeBenchmark {
 
     Tokenizer tokenizer;
     String text;
+    String pseudoWords;
 
     @Setup
     public void setup() {
         Path file = Path.of(System.getProperty("llama4j.models", "../shared/models")).resolve("tokenizer.bin");
         tokenizer = new SentencePieceBpe(Vocabulary.fromLlama2c(Llama2cTokenizerFile.open(file)));
         text = englishText(BYTES, 42);
+        pseudoWords = pseudoWords(BYTES, 43);
+    }
+
+    /**
+     * About {@code bytes} of random lower-case pseudo-words (2..12 letters, some capitalised, with punctuation):
+     * few runs repeat, so this measures the merge loop itself rather than the per-call run cache.
+     */
+    static String pseudoWords(int bytes, long seed) {
+        String letters = "etaoinshrdlcumwfgypbvkjxqz";
+        Random rnd = new Random(seed);
+        StringBuilder sb = new StringBuilder(bytes + 32);
+        while (sb.length() < bytes) {
+            int n = 2 + rnd.nextInt(11);
+            for (int i = 0; i < n; i++) {
+                char c = letters.charAt(Math.min(letters.length() - 1, (int) (Math.abs(rnd.nextGaussian()) * 7)));
+                sb.append(i == 0 && rnd.nextInt(6) == 0 ? Character.toUpperCase(c) : c);
+            }
+            sb.append(rnd.nextInt(10) == 0 ? ". " : " ");
+        }
+        sb.setLength(bytes);
+        return sb.toString();
     }
 
     /** About {@code bytes} UTF-8 bytes of sentences assembled from a fixed word list by a seeded RNG. */
@@ -70,6 +92,11 @@ public class EncodeBenchmark {
     @Benchmark
     public int[] encode1MiB() {
         return tokenizer.encode(text, true);
+    }
+
+    @Benchmark
+    public int[] encode1MiBPseudoWords() {
+        return tokenizer.encode(pseudoWords, true);
     }
 
     public static void main(String[] args) throws RunnerException {
