@@ -111,6 +111,25 @@ public final class LlamaContext implements AutoCloseable {
         }
     }
 
+    /**
+     * {@link #generate(int[], GenerationOptions, TokenListener)} as a {@link java.util.concurrent.Flow.Publisher}:
+     * it starts when subscribed; cancelling the subscription cancels the generation.
+     */
+    public TokenPublisher generateAsync(int[] promptIds, GenerationOptions options) {
+        int[] ids = promptIds.clone();
+        return new TokenPublisher(l -> generate(ids, options, l), this::cancel);
+    }
+
+    /** {@link #generate(String, GenerationOptions, TokenListener)} as a publisher (see {@link #generateAsync(int[], GenerationOptions)}). */
+    public TokenPublisher generateAsync(String prompt, GenerationOptions options) {
+        return new TokenPublisher(l -> generate(prompt, options, l), this::cancel);
+    }
+
+    /** The model this context runs on. */
+    public LlamaModel model() {
+        return model;
+    }
+
     private GenerationResult run(int[] prompt, GenerationOptions o, TokenListener listener) {
         int ctx = state.contextLength();
         if (prompt.length == 0 && pos == 0) {
@@ -155,9 +174,9 @@ public final class LlamaContext implements AutoCloseable {
         while (true) {
             int next = sampler.sample(logits);
             out[n++] = next;
-            if (next == eos || next == bos) {
+            if (next == eos || next == bos || o.isStopToken(next)) {
                 listener.onToken(next, stops.feed(decoder.flush()) + stops.flush());
-                reason = next == eos ? StopReason.EOS : StopReason.BOS;
+                reason = next == bos ? StopReason.BOS : StopReason.EOS;
                 break;
             }
             String text = stops.feed(decoder.accept(next));

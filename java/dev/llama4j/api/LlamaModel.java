@@ -1,6 +1,8 @@
 package dev.llama4j.api;
 
 import dev.llama4j.backend.Backend;
+import dev.llama4j.chat.ChatTemplate;
+import dev.llama4j.chat.ChatTemplates;
 import dev.llama4j.backend.Backends;
 import dev.llama4j.model.Config;
 import dev.llama4j.model.Llama;
@@ -71,6 +73,24 @@ public final class LlamaModel implements AutoCloseable {
 
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /** The model file's GGUF metadata (empty for llama2.c checkpoints). */
+    public java.util.Map<String, Object> metadata() {
+        return file.metadata();
+    }
+
+    /**
+     * The chat template: {@code override} when given (llama2, llama3, chatml, mistral or a Jinja file), else the
+     * file's {@code tokenizer.chat_template}, else Llama 2 (see {@link ChatTemplates#forModel}).
+     */
+    public ChatTemplate chatTemplate(String override) {
+        return ChatTemplates.forModel(metadata(), tokenizer.vocabulary(), override);
+    }
+
+    /** A conversation on a new context of the default length, with the model's chat template. */
+    public Conversation newConversation() {
+        return new Conversation(newContext(), chatTemplate(null), true);
     }
 
     /** The backend in words. */

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** Why a generation ended. */
 public enum StopReason {
-    /** The model produced its end-of-sequence token. */
+    /** The model produced its end-of-sequence token (or one of the options' stop tokens, such as an end-of-turn). */
     EOS,
     /** The model produced BOS: it has begun a new document (llama2.c and the references stop there). */
     BOS,
