@@ -29,7 +29,8 @@ final class ChatEndpoint {
         int ctxLen = server.contextLength();
         server.checkPromptLength(prompt.ids(), "messages");
         GenerationOptions o = Params.options(req, completionName ? req.maxCompletionTokens() : req.maxTokens(),
-                completionName ? "max_completion_tokens" : "max_tokens", ctxLen, ctxLen, false, prompt.stops());
+                completionName ? "max_completion_tokens" : "max_tokens", ctxLen, ctxLen, false)
+                .withMoreStops(prompt.stops(), prompt.stopTokens());
         boolean stream = Boolean.TRUE.equals(req.stream());
         boolean usage = req.streamOptions() != null && Boolean.TRUE.equals(req.streamOptions().includeUsage());
         String id = "chatcmpl-" + LlamaServer.newId();

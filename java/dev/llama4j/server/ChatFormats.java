@@ -1,19 +1,32 @@
 package dev.llama4j.server;
 
+import dev.llama4j.Llama4jException;
 import dev.llama4j.api.LlamaModel;
+import dev.llama4j.chat.ChatTemplate;
+import dev.llama4j.chat.Message;
 import java.util.List;
 
-/** Picks the chat format for a model. (Interim: a plain Llama 2 [INST] format until chat templates land.) */
+/** The chat format of a model: its {@link ChatTemplate} (the file's, or the named override). */
 final class ChatFormats {
     private ChatFormats() {}
 
     static ChatFormat of(LlamaModel model, String override) {
+        ChatTemplate t = model.chatTemplate(override);
         return dialog -> {
-            StringBuilder sb = new StringBuilder();
-            for (ChatFormat.Turn t : dialog) {
-                sb.append(t.role().equals("assistant") ? t.content() + " " : "[INST] " + t.content() + " [/INST]");
+            List<Message> msgs = dialog.stream().map(d -> new Message(d.role(), d.content())).toList();
+            int[] ids;
+            try {
+                ids = t.encode(msgs, model.tokenizer(), true);
+            } catch (Llama4jException e) {
+                throw ApiError.invalid("messages", "messages cannot be formatted with the " + shortName(t)
+                        + " chat template: " + e.getMessage());
             }
-            return new ChatFormat.Prompt(model.tokenizer().encode(sb.toString(), true), List.of());
+            return new ChatFormat.Prompt(ids, t.stopStrings(), t.stopTokens());
         };
+    }
+
+    private static String shortName(ChatTemplate t) {
+        String n = t.name();
+        return n.length() > 40 ? "model's" : n;
     }
 }

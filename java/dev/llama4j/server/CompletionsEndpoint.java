@@ -21,7 +21,7 @@ final class CompletionsEndpoint {
         Requests.Completion req = Json.read(server.body(ctx), Requests.Completion.class);
         server.checkModel(req.model());
         GenerationOptions o = Params.options(req, req.maxTokens(), "max_tokens", DEFAULT_MAX_TOKENS,
-                server.contextLength(), true, List.of());
+                server.contextLength(), true);
         int[] ids = promptIds(req.prompt(), o.addBos());
         server.checkPromptLength(ids, "prompt");
         boolean stream = Boolean.TRUE.equals(req.stream());

@@ -30,7 +30,7 @@ final class Params {
      * @param addBos        prepend BOS when encoding a text prompt
      */
     static GenerationOptions options(Requests.Common r, Integer maxTokens, String maxTokensName, int defaultMax,
-                                     int contextLength, boolean addBos, List<String> extraStops) {
+                                     int contextLength, boolean addBos) {
         if (r.n() != null && r.n() != 1) {
             throw ApiError.invalid("n", "n = " + r.n() + " is not supported: this server returns one choice (n = 1)");
         }
@@ -57,13 +57,7 @@ final class Params {
         long seed = r.seed() != null ? r.seed() : ThreadLocalRandom.current().nextLong();
         SamplingParams sampling = new SamplingParams((float) temperature, r.topK() == null ? 0 : r.topK(),
                 (float) topP, (float) minP, (float) rep, (float) freq, (float) pres, PENALTY_WINDOW, seed);
-        List<String> stops = new ArrayList<>(stops(r.stop()));
-        for (String s : extraStops) {
-            if (!stops.contains(s)) {
-                stops.add(s);
-            }
-        }
-        return new GenerationOptions(max, sampling, stops, addBos);
+        return new GenerationOptions(max, sampling, stops(r.stop()), addBos);
     }
 
     /** {@code stop}: absent, null, a non-empty string, or an array of up to 4 non-empty strings. */
