@@ -188,8 +188,8 @@ public final class LlamaServer implements AutoCloseable {
 
     void checkPromptLength(int[] ids, String param) {
         if (ids.length > contextLength) {
-            throw ApiError.invalid(param, "The prompt is " + ids.length + " tokens long: the context holds "
-                    + contextLength + " tokens");
+            throw ApiError.invalid(param, "The prompt ('" + param + "') is " + ids.length
+                    + " tokens long: the context holds " + contextLength + " tokens");
         }
     }
 
