@@ -230,7 +230,7 @@ public final class LlamaServer implements AutoCloseable {
         if (ctx.res().isCommitted()) {
             // A stream is under way: report the error as a last event if the client is still there.
             try {
-                var out = ctx.outputStream();
+                var out = ctx.res().getOutputStream();
                 out.write(("data: " + new String(Json.write(e.body()), StandardCharsets.UTF_8) + "\n\n")
                         .getBytes(StandardCharsets.UTF_8));
                 out.flush();

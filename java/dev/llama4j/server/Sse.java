@@ -3,6 +3,7 @@ package dev.llama4j.server;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -26,7 +27,12 @@ final class Sse {
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
         ctx.header("X-Accel-Buffering", "no");
-        return new Sse(ctx.outputStream());
+        try {
+            // The servlet's own stream: Javalin's wrapper may hold small writes back to decide on compression.
+            return new Sse(ctx.res().getOutputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Sends one chunk; false when the client is gone. */
