@@ -2,15 +2,12 @@ package dev.llama4j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.llama4j.Llama4jException;
 import dev.llama4j.api.GenerationOptions;
 import dev.llama4j.api.GenerationResult;
 import dev.llama4j.api.LlamaContext;
 import dev.llama4j.api.LlamaModel;
 import dev.llama4j.api.Timings;
-import dev.llama4j.sampling.SamplingParams;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,45 +20,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelArgs modelArgs;
 
+    @Mixin
+    SamplingArgs samplingArgs;
+
     @Option(names = {"-p", "--prompt"}, defaultValue = "", paramLabel = "TEXT", description = "The prompt.")
     String prompt;
-
-    @Option(names = {"-n", "--max-tokens"}, defaultValue = "256", paramLabel = "N",
-            description = "New tokens at most (default: ${DEFAULT-VALUE}).")
-    int maxTokens;
-
-    @Option(names = "--temperature", defaultValue = "0.8", paramLabel = "T",
-            description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-k", defaultValue = "40", paramLabel = "K", description = "0 = off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--top-p", defaultValue = "0.95", paramLabel = "P", description = "1 = off (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--min-p", defaultValue = "0.05", paramLabel = "M", description = "0 = off (default: ${DEFAULT-VALUE}).")
-    float minP;
-
-    @Option(names = "--repeat-penalty", defaultValue = "1.0", paramLabel = "R",
-            description = "1 = off (default: ${DEFAULT-VALUE}).")
-    float repeatPenalty;
-
-    @Option(names = "--frequency-penalty", defaultValue = "0", paramLabel = "F", description = "0 = off.")
-    float frequencyPenalty;
-
-    @Option(names = "--presence-penalty", defaultValue = "0", paramLabel = "P", description = "0 = off.")
-    float presencePenalty;
-
-    @Option(names = "--repeat-last-n", defaultValue = "64", paramLabel = "N",
-            description = "Tokens the penalties look back over, -1 = whole context (default: ${DEFAULT-VALUE}).")
-    int repeatLastN;
-
-    @Option(names = {"-s", "--seed"}, paramLabel = "S", description = "Random seed (default: from the clock).")
-    Long seed;
-
-    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the text contains this (repeatable).")
-    List<String> stop;
 
     @Option(names = "--no-bos", description = "Do not prepend BOS to the prompt.")
     boolean noBos;
@@ -74,16 +37,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SamplingParams sampling;
-        GenerationOptions options;
-        try {
-            long s = seed != null ? seed : System.nanoTime();
-            sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty,
-                    presencePenalty, repeatLastN, s);
-            options = new GenerationOptions(maxTokens, sampling, stop, !noBos);
-        } catch (IllegalArgumentException e) {
-            throw new Llama4jException(e.getMessage());
-        }
+        GenerationOptions options = samplingArgs.options(!noBos);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (LlamaModel model = LlamaModel.load(modelArgs.model, modelArgs.options());

@@ -31,8 +31,13 @@ public final class Main implements Runnable {
 
     /** Builds the command line with every subcommand and the one-line error handling. */
     public static CommandLine commandLine() {
+        return commandLine(System.in);
+    }
+
+    /** {@link #commandLine()} with interactive commands ({@code chat}) reading {@code in}. */
+    public static CommandLine commandLine(java.io.InputStream in) {
         CommandLine cl = new CommandLine(new Main());
-        for (Object sub : Subcommands.all()) {
+        for (Object sub : Subcommands.all(in)) {
             cl.addSubcommand(sub);
         }
         cl.setExecutionExceptionHandler(Main::handleError);

@@ -7,6 +7,12 @@ final class Subcommands {
     private Subcommands() {}
 
     static List<Object> all() {
-        return List.of(new InfoCommand(), new TokenizeCommand(), new GenerateCommand(), new ServeCommand());
+        return all(System.in);
+    }
+
+    /** The subcommands, interactive ones reading {@code in}. */
+    static List<Object> all(java.io.InputStream in) {
+        return List.of(new InfoCommand(), new TokenizeCommand(), new GenerateCommand(), new ChatCommand(in),
+                new ServeCommand());
     }
 }
