@@ -1,0 +1,155 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.Llama4jException;
+import java.util.Objects;
+
+/**
+ * The attention key/value cache: for each layer and each position of the context, {@code kvDim} keys and
+ * {@code kvDim} values. Stored as float32 ({@link #f32}) or, to halve its memory, as IEEE half floats
+ * ({@link #f16}; values are rounded to nearest half on {@link #store}). Preallocated for the whole context;
+ * a position outside {@code 0 .. contextLength-1} is an error that names the context length.
+ *
+ * <p>Layout per layer: {@code [contextLength][kvDim]}, keys and values in separate arrays.
+ */
+public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
+    final int nLayers;
+    final int contextLength;
+    final int kvDim;
+
+    private KvCache(int nLayers, int contextLength, int kvDim) {
+        if (nLayers <= 0 || contextLength <= 0 || kvDim <= 0) {
+            throw new Llama4jException("KV cache: layers (" + nLayers + "), context length (" + contextLength
+                    + ") and kvDim (" + kvDim + ") must all be positive");
+        }
+        if ((long) contextLength * kvDim > Integer.MAX_VALUE - 16) {
+            throw new Llama4jException("KV cache: context length " + contextLength + " × kvDim " + kvDim
+                    + " exceeds " + (Integer.MAX_VALUE - 16) + " entries per layer; use a shorter context");
+        }
+        this.nLayers = nLayers;
+        this.contextLength = contextLength;
+        this.kvDim = kvDim;
+    }
+
+    /** A float32 cache (the default). */
+    public static KvCache f32(int nLayers, int contextLength, int kvDim) {
+        return new F32(nLayers, contextLength, kvDim);
+    }
+
+    /** A half-float cache: half the memory, keys and values rounded to F16. */
+    public static KvCache f16(int nLayers, int contextLength, int kvDim) {
+        return new F16(nLayers, contextLength, kvDim);
+    }
+
+    public int nLayers() {
+        return nLayers;
+    }
+
+    public int contextLength() {
+        return contextLength;
+    }
+
+    public int kvDim() {
+        return kvDim;
+    }
+
+    /** Bytes the cache holds (keys and values of every layer). */
+    public abstract long bytes();
+
+    /** Stores {@code kvDim} keys from {@code k[kOff..]} and values from {@code v[vOff..]} at {@code (layer, pos)}. */
+    public abstract void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff);
+
+    /** Key {@code i} ({@code < kvDim}) at {@code (layer, pos)}. */
+    public abstract float key(int layer, int pos, int i);
+
+    /** Value {@code i} ({@code < kvDim}) at {@code (layer, pos)}. */
+    public abstract float value(int layer, int pos, int i);
+
+    /** Index of {@code (pos, 0)} inside the layer's array, after checking layer and position. */
+    final int index(int layer, int pos) {
+        if (layer < 0 || layer >= nLayers) {
+            throw new Llama4jException("KV cache: layer " + layer + " out of range 0.." + (nLayers - 1));
+        }
+        checkPosition(pos);
+        return pos * kvDim;
+    }
+
+    /** Throws a clear error for a position outside the context. */
+    public final void checkPosition(int pos) {
+        if (pos < 0 || pos >= contextLength) {
+            throw new Llama4jException("position " + pos + " is beyond the context length " + contextLength
+                    + " (positions 0.." + (contextLength - 1) + " are allowed)");
+        }
+    }
+
+    /** Float32 storage. */
+    static final class F32 extends KvCache {
+        final float[][] k;
+        final float[][] v;
+
+        F32(int nLayers, int contextLength, int kvDim) {
+            super(nLayers, contextLength, kvDim);
+            k = new float[nLayers][contextLength * kvDim];
+            v = new float[nLayers][contextLength * kvDim];
+        }
+
+        @Override
+        public long bytes() {
+            return 2L * nLayers * contextLength * kvDim * Float.BYTES;
+        }
+
+        @Override
+        public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+            int i = index(layer, pos);
+            System.arraycopy(k, kOff, this.k[layer], i, kvDim);
+            System.arraycopy(v, vOff, this.v[layer], i, kvDim);
+        }
+
+        @Override
+        public float key(int layer, int pos, int i) {
+            return k[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)];
+        }
+
+        @Override
+        public float value(int layer, int pos, int i) {
+            return v[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)];
+        }
+    }
+
+    /** Half-float storage (IEEE binary16 bits in {@code short}s). */
+    static final class F16 extends KvCache {
+        final short[][] k;
+        final short[][] v;
+
+        F16(int nLayers, int contextLength, int kvDim) {
+            super(nLayers, contextLength, kvDim);
+            k = new short[nLayers][contextLength * kvDim];
+            v = new short[nLayers][contextLength * kvDim];
+        }
+
+        @Override
+        public long bytes() {
+            return 2L * nLayers * contextLength * kvDim * Short.BYTES;
+        }
+
+        @Override
+        public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
+            int i = index(layer, pos);
+            short[] kl = this.k[layer];
+            short[] vl = this.v[layer];
+            for (int j = 0; j < kvDim; j++) {
+                kl[i + j] = Float.floatToFloat16(k[kOff + j]);
+                vl[i + j] = Float.floatToFloat16(v[vOff + j]);
+            }
+        }
+
+        @Override
+        public float key(int layer, int pos, int i) {
+            return Float.float16ToFloat(k[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)]);
+        }
+
+        @Override
+        public float value(int layer, int pos, int i) {
+            return Float.float16ToFloat(v[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)]);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.tensor.Dequant;
+import dev.llama4j.tensor.Tensor;
+
+/**
+ * The reference {@link CpuOps}: plain loops on one thread, float arithmetic in llama2.c's ({@code run.c}) order.
+ * Kept forever as the oracle the fast paths are tested against. Stateless and thread-safe.
+ */
+public final class ScalarOps implements CpuOps {
+
+    @Override
+    public void matmul(float[] out, Tensor w, float[] x, int nTokens) {
+        int[] rc = Checks.matmul(out, w, x, nTokens);
+        int rows = rc[0];
+        int cols = rc[1];
+        long rowBytes = w.rowBytes();
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            Dequant.dequantizeRow(w.type(), w.data(), r * rowBytes, row, 0, cols);
+            for (int t = 0; t < nTokens; t++) {
+                int xo = t * cols;
+                float val = 0.0f;
+                for (int j = 0; j < cols; j++) {
+                    val += row[j] * x[xo + j];
+                }
+                out[t * rows + r] = val;
+            }
+        }
+    }
+
+    @Override
+    public void rmsNorm(float[] out, float[] x, float[] weight, int dim, int nTokens, float eps) {
+        Checks.length("rmsNorm", "x", x, (long) nTokens * dim);
+        Checks.length("rmsNorm", "out", out, (long) nTokens * dim);
+        Checks.length("rmsNorm", "weight", weight, dim);
+        for (int t = 0; t < nTokens; t++) {
+            int o = t * dim;
+            float ss = 0.0f;
+            for (int j = 0; j < dim; j++) {
+                ss += x[o + j] * x[o + j];
+            }
+            ss /= dim;
+            ss += eps;
+            ss = 1.0f / (float) Math.sqrt(ss);
+            for (int j = 0; j < dim; j++) {
+                out[o + j] = weight[j] * (ss * x[o + j]);
+            }
+        }
+    }
+
+    @Override
+    public void rope(float[] v, int nTokens, int startPos, int width, int headSize, int ropeDim, float theta) {
+        Checks.rope(v, nTokens, width, headSize, ropeDim);
+        for (int t = 0; t < nTokens; t++) {
+            int pos = startPos + t;
+            for (int h = 0; h < width; h += headSize) {
+                for (int i = 0; i < ropeDim; i += 2) {
+                    float fcr = Rope.cos(pos, i, ropeDim, theta);
+                    float fci = Rope.sin(pos, i, ropeDim, theta);
+                    int j = t * width + h + i;
+                    float v0 = v[j];
+                    float v1 = v[j + 1];
+                    v[j] = v0 * fcr - v1 * fci;
+                    v[j + 1] = v0 * fci + v1 * fcr;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void attention(float[] out, float[] q, KvCache cache, int layer, int nTokens, int startPos,
+                          int nHeads, int nKvHeads, int headSize) {
+        Checks.attention(out, q, cache, layer, nTokens, startPos, nHeads, nKvHeads, headSize);
+        int dim = nHeads * headSize;
+        int kvMul = nHeads / nKvHeads;
+        float scale = (float) Math.sqrt(headSize);
+        float[] att = new float[startPos + nTokens];
+        for (int t = 0; t < nTokens; t++) {
+            int pos = startPos + t;
+            for (int h = 0; h < nHeads; h++) {
+                int qo = t * dim + h * headSize;
+                int ko = (h / kvMul) * headSize;
+                for (int p = 0; p <= pos; p++) {
+                    float score = 0.0f;
+                    for (int i = 0; i < headSize; i++) {
+                        score += q[qo + i] * cache.key(layer, p, ko + i);
+                    }
+                    score /= scale;
+                    att[p] = score;
+                }
+                softmax(att, 0, pos + 1);
+                for (int i = 0; i < headSize; i++) {
+                    out[qo + i] = 0.0f;
+                }
+                for (int p = 0; p <= pos; p++) {
+                    float a = att[p];
+                    for (int i = 0; i < headSize; i++) {
+                        out[qo + i] += a * cache.value(layer, p, ko + i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void swiglu(float[] hb, float[] hb2, int n) {
+        Checks.length("swiglu", "hb", hb, n);
+        Checks.length("swiglu", "hb2", hb2, n);
+        for (int i = 0; i < n; i++) {
+            float val = hb[i];
+            val *= (1.0f / (1.0f + (float) Math.exp(-val)));
+            val *= hb2[i];
+            hb[i] = val;
+        }
+    }
+
+    @Override
+    public void add(float[] x, float[] y, int n) {
+        Checks.length("add", "x", x, n);
+        Checks.length("add", "y", y, n);
+        for (int i = 0; i < n; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    @Override
+    public void embed(float[] out, Tensor table, int[] tokens, int dim) {
+        Checks.embed(out, table, tokens, dim);
+        long rowBytes = table.rowBytes();
+        for (int t = 0; t < tokens.length; t++) {
+            Dequant.dequantizeRow(table.type(), table.data(), tokens[t] * rowBytes, out, t * dim, dim);
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        float max = x[off];
+        for (int i = 1; i < n; i++) {
+            if (x[off + i] > max) {
+                max = x[off + i];
+            }
+        }
+        float sum = 0.0f;
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) Math.exp(x[off + i] - max);
+            sum += x[off + i];
+        }
+        for (int i = 0; i < n; i++) {
+            x[off + i] /= sum;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.llama4j.backend.cpu;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API constants and small kernels shared by the {@link VectorOps} code: the preferred float species
+ * ({@link #L} lanes) and the byte/short/int species with the same lane count, used to widen quantized data to
+ * float lanes. Written once for any lane count; a block-dot that needs a lane count the hardware lacks falls back
+ * to {@link GenericDot}.
+ */
+final class Vec {
+    private Vec() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Bytes with {@link #L} lanes, or {@code null} when no vector shape has {@code 8·L} bits. */
+    static final VectorSpecies<Byte> B = species(byte.class, 8);
+    /** Shorts with {@link #L} lanes, or {@code null}. */
+    static final VectorSpecies<Short> S = species(short.class, 16);
+    /** Ints with {@link #L} lanes (always exists: same shape as {@link #F}). */
+    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+
+    private static <E> VectorSpecies<E> species(Class<E> type, int bits) {
+        try {
+            return VectorSpecies.of(type, VectorShape.forBitSize(L * bits));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** {@code Σ a[ao+i]·b[bo+i]} for {@code i < n}, vectorized with a scalar tail. */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc0 = FloatVector.zero(F);
+        FloatVector acc1 = FloatVector.zero(F);
+        int i = 0;
+        for (int end = n - 2 * L; i <= end; i += 2 * L) {
+            acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+            acc1 = FloatVector.fromArray(F, a, ao + i + L).fma(FloatVector.fromArray(F, b, bo + i + L), acc1);
+        }
+        if (i <= n - L) {
+            acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
+            i += L;
+        }
+        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += a[ao + i] * b[bo + i];
+        }
+        return s;
+    }
+
+    /** {@code y[yo+i] += a · x[xo+i]} for {@code i < n}. */
+    static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (int end = n - L; i <= end; i += L) {
+            FloatVector.fromArray(F, x, xo + i).fma(av, FloatVector.fromArray(F, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += a * x[xo + i];
+        }
+    }
+
+    /** Scale for the half-float widening below: 2^112 moves a half exponent to a float exponent. */
+    private static final float TWO_112 = 0x1p112f;
+
+    /**
+     * Widens IEEE half floats (given as int lanes holding the 16 bits, upper bits ignored) to floats, exactly,
+     * including zeros, subnormals, infinities and NaNs.
+     */
+    static FloatVector halfToFloat(IntVector h) {
+        IntVector mag = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        IntVector bits = mag.reinterpretAsFloats().mul(TWO_112).reinterpretAsInts();
+        VectorMask<Integer> infNan = mag.compare(VectorOperators.GE, 0x1F << 23);
+        bits = bits.blend(mag.or(0x7F800000), infNan);
+        return bits.or(sign).reinterpretAsFloats();
+    }
+
+    /** Widens {@link #L} halves read at {@code off} to floats. Requires {@link #S}. */
+    static FloatVector halves(java.lang.foreign.MemorySegment m, long off) {
+        ShortVector s = ShortVector.fromMemorySegment(S, m, off, LE);
+        return halfToFloat((IntVector) s.convertShape(VectorOperators.S2I, I, 0));
+    }
+
+    /** Widens {@link #L} signed bytes read at {@code off} to floats. Requires {@link #B}. */
+    static FloatVector int8(java.lang.foreign.MemorySegment m, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+}

@@ -1,0 +1,322 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.tensor.Dequant;
+import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fast {@link CpuOps}: Java Vector API ({@link FloatVector#SPECIES_PREFERRED}, any lane count) on a small
+ * fixed pool of threads, rows of a matrix split across them. Matrix products go through one row loop over a
+ * per-type {@link RowDot}: fast paths that dot the quantized blocks directly for F32, F16, BF16, Q8_0, Q4_0, Q4_K
+ * and Q6_K, and a generic block-dot (dequantize, dot) for every other type. Batches of tokens ({@code nTokens >
+ * 1}) dequantize each weight row once and multiply it against tiles of four token vectors.
+ *
+ * <p>Every output element is computed by one thread with the same code whatever the thread count, so results do
+ * not depend on it. Holds no mutable state besides its pool; {@link #close()} stops the pool.
+ */
+public final class VectorOps implements CpuOps, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(VectorOps.class);
+    /** Below about this many multiply-adds, an op stays on the calling thread. */
+    private static final int GRAIN_WORK = 1 << 15;
+    private static final int TILE = 4;
+
+    private final Workers workers;
+    private final Map<GgmlType, RowDot> dots;
+
+    /** One thread per available processor. */
+    public VectorOps() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** {@code threads} worker threads (including the caller). */
+    public VectorOps(int threads) {
+        this(threads, true);
+    }
+
+    /** With {@code fastPaths == false} every type goes through the generic block-dot (for tests). */
+    VectorOps(int threads, boolean fastPaths) {
+        this.workers = new Workers(threads);
+        this.dots = Dots.all(fastPaths);
+        if (log.isDebugEnabled()) {
+            List<GgmlType> generic = new ArrayList<>();
+            for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
+                    GgmlType.Q4_K, GgmlType.Q6_K)) {
+                if (!(dots.get(t) instanceof GenericDot) || !fastPaths) {
+                    continue;
+                }
+                generic.add(t);
+            }
+            log.debug("VectorOps: {} threads, {} float lanes; fast paths {}{}", threads, Vec.L,
+                    fastPaths ? "on" : "off",
+                    generic.isEmpty() ? "" : " except " + generic + " (vector shape unsupported: generic dot)");
+        }
+    }
+
+    /** Worker threads in use. */
+    public int threads() {
+        return workers.threads();
+    }
+
+    /** Whether {@code type} has a fast block-dot on this hardware (else the generic block-dot serves it). */
+    public boolean hasFastPath(GgmlType type) {
+        return !(dots.get(type) instanceof GenericDot);
+    }
+
+    @Override
+    public void close() {
+        workers.close();
+    }
+
+    @Override
+    public void matmul(float[] out, Tensor w, float[] x, int nTokens) {
+        int[] rc = Checks.matmul(out, w, x, nTokens);
+        int rows = rc[0];
+        int cols = rc[1];
+        GgmlType type = w.type();
+        RowDot dot = dots.get(type);
+        MemorySegment data = w.data();
+        long rowBytes = w.rowBytes();
+        int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens));
+        if (nTokens == 1) {
+            workers.forRange(rows, grain, (r0, r1) -> {
+                float[] scratch = new float[dot.scratchSize()];
+                for (int r = r0; r < r1; r++) {
+                    out[r] = dot.dot(data, r * rowBytes, x, 0, cols, scratch);
+                }
+            });
+        } else {
+            workers.forRange(rows, grain, (r0, r1) -> {
+                float[] row = new float[cols];
+                for (int r = r0; r < r1; r++) {
+                    dot.dequantize(type, data, r * rowBytes, row, cols);
+                    rowTimesTokens(row, x, cols, nTokens, out, rows, r);
+                }
+            });
+        }
+    }
+
+    /** {@code out[t*rows + r] = row · x[t*cols ..]} for every token, four tokens per pass over the row. */
+    private static void rowTimesTokens(float[] row, float[] x, int cols, int nTokens, float[] out, int rows, int r) {
+        final int l = Vec.L;
+        int t = 0;
+        for (; t + TILE <= nTokens; t += TILE) {
+            int x0 = t * cols;
+            int x1 = x0 + cols;
+            int x2 = x1 + cols;
+            int x3 = x2 + cols;
+            FloatVector a0 = FloatVector.zero(Vec.F);
+            FloatVector a1 = FloatVector.zero(Vec.F);
+            FloatVector a2 = FloatVector.zero(Vec.F);
+            FloatVector a3 = FloatVector.zero(Vec.F);
+            int c = 0;
+            for (int end = cols - l; c <= end; c += l) {
+                FloatVector wv = FloatVector.fromArray(Vec.F, row, c);
+                a0 = wv.fma(FloatVector.fromArray(Vec.F, x, x0 + c), a0);
+                a1 = wv.fma(FloatVector.fromArray(Vec.F, x, x1 + c), a1);
+                a2 = wv.fma(FloatVector.fromArray(Vec.F, x, x2 + c), a2);
+                a3 = wv.fma(FloatVector.fromArray(Vec.F, x, x3 + c), a3);
+            }
+            float s0 = a0.reduceLanes(VectorOperators.ADD);
+            float s1 = a1.reduceLanes(VectorOperators.ADD);
+            float s2 = a2.reduceLanes(VectorOperators.ADD);
+            float s3 = a3.reduceLanes(VectorOperators.ADD);
+            for (; c < cols; c++) {
+                float wc = row[c];
+                s0 += wc * x[x0 + c];
+                s1 += wc * x[x1 + c];
+                s2 += wc * x[x2 + c];
+                s3 += wc * x[x3 + c];
+            }
+            out[t * rows + r] = s0;
+            out[(t + 1) * rows + r] = s1;
+            out[(t + 2) * rows + r] = s2;
+            out[(t + 3) * rows + r] = s3;
+        }
+        for (; t < nTokens; t++) {
+            out[t * rows + r] = Vec.dot(row, 0, x, t * cols, cols);
+        }
+    }
+
+    @Override
+    public void rmsNorm(float[] out, float[] x, float[] weight, int dim, int nTokens, float eps) {
+        Checks.length("rmsNorm", "x", x, (long) nTokens * dim);
+        Checks.length("rmsNorm", "out", out, (long) nTokens * dim);
+        Checks.length("rmsNorm", "weight", weight, dim);
+        for (int t = 0; t < nTokens; t++) {
+            int o = t * dim;
+            float ss = Vec.dot(x, o, x, o, dim);
+            ss /= dim;
+            ss += eps;
+            ss = 1.0f / (float) Math.sqrt(ss);
+            FloatVector s = FloatVector.broadcast(Vec.F, ss);
+            int j = 0;
+            for (int end = dim - Vec.L; j <= end; j += Vec.L) {
+                FloatVector.fromArray(Vec.F, x, o + j).mul(s).mul(FloatVector.fromArray(Vec.F, weight, j))
+                        .intoArray(out, o + j);
+            }
+            for (; j < dim; j++) {
+                out[o + j] = weight[j] * (ss * x[o + j]);
+            }
+        }
+    }
+
+    @Override
+    public void rope(float[] v, int nTokens, int startPos, int width, int headSize, int ropeDim, float theta) {
+        Checks.rope(v, nTokens, width, headSize, ropeDim);
+        float[] cos = new float[ropeDim / 2];
+        float[] sin = new float[ropeDim / 2];
+        for (int t = 0; t < nTokens; t++) {
+            Rope.table(startPos + t, ropeDim, theta, cos, sin);
+            for (int h = 0; h < width; h += headSize) {
+                int base = t * width + h;
+                for (int i = 0; i < ropeDim; i += 2) {
+                    float fcr = cos[i / 2];
+                    float fci = sin[i / 2];
+                    float v0 = v[base + i];
+                    float v1 = v[base + i + 1];
+                    v[base + i] = v0 * fcr - v1 * fci;
+                    v[base + i + 1] = v0 * fci + v1 * fcr;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void attention(float[] out, float[] q, KvCache cache, int layer, int nTokens, int startPos,
+                          int nHeads, int nKvHeads, int headSize) {
+        Checks.attention(out, q, cache, layer, nTokens, startPos, nHeads, nKvHeads, headSize);
+        int dim = nHeads * headSize;
+        int kvDim = cache.kvDim();
+        int kvMul = nHeads / nKvHeads;
+        float scale = (float) Math.sqrt(headSize);
+        int n = nTokens * nHeads;
+        long work = (long) n * (startPos + nTokens) * headSize;
+        int grain = work < GRAIN_WORK ? n : 1;
+        workers.forRange(n, grain, (i0, i1) -> {
+            float[] att = new float[startPos + nTokens];
+            float[] kb = cache instanceof KvCache.F16 ? new float[headSize] : null;
+            float[] vb = kb == null ? null : new float[headSize];
+            for (int i = i0; i < i1; i++) {
+                int t = i / nHeads;
+                int h = i % nHeads;
+                int pos = startPos + t;
+                int qo = t * dim + h * headSize;
+                int ko = (h / kvMul) * headSize;
+                for (int p = 0; p <= pos; p++) {
+                    float score = switch (cache) {
+                        case KvCache.F32 c -> Vec.dot(q, qo, c.k[layer], p * kvDim + ko, headSize);
+                        case KvCache.F16 c -> {
+                            halves(c.k[layer], p * kvDim + ko, kb, headSize);
+                            yield Vec.dot(q, qo, kb, 0, headSize);
+                        }
+                    };
+                    att[p] = score / scale;
+                }
+                softmax(att, 0, pos + 1);
+                java.util.Arrays.fill(out, qo, qo + headSize, 0.0f);
+                for (int p = 0; p <= pos; p++) {
+                    switch (cache) {
+                        case KvCache.F32 c -> Vec.axpy(att[p], c.v[layer], p * kvDim + ko, out, qo, headSize);
+                        case KvCache.F16 c -> {
+                            halves(c.v[layer], p * kvDim + ko, vb, headSize);
+                            Vec.axpy(att[p], vb, 0, out, qo, headSize);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static void halves(short[] src, int off, float[] dst, int n) {
+        for (int i = 0; i < n; i++) {
+            dst[i] = Float.float16ToFloat(src[off + i]);
+        }
+    }
+
+    @Override
+    public void swiglu(float[] hb, float[] hb2, int n) {
+        Checks.length("swiglu", "hb", hb, n);
+        Checks.length("swiglu", "hb2", hb2, n);
+        FloatVector one = FloatVector.broadcast(Vec.F, 1.0f);
+        int i = 0;
+        for (int end = n - Vec.L; i <= end; i += Vec.L) {
+            FloatVector v = FloatVector.fromArray(Vec.F, hb, i);
+            FloatVector sig = one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+            v.mul(sig).mul(FloatVector.fromArray(Vec.F, hb2, i)).intoArray(hb, i);
+        }
+        for (; i < n; i++) {
+            float val = hb[i];
+            val *= (1.0f / (1.0f + (float) Math.exp(-val)));
+            val *= hb2[i];
+            hb[i] = val;
+        }
+    }
+
+    @Override
+    public void add(float[] x, float[] y, int n) {
+        Checks.length("add", "x", x, n);
+        Checks.length("add", "y", y, n);
+        int i = 0;
+        for (int end = n - Vec.L; i <= end; i += Vec.L) {
+            FloatVector.fromArray(Vec.F, x, i).add(FloatVector.fromArray(Vec.F, y, i)).intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    @Override
+    public void embed(float[] out, Tensor table, int[] tokens, int dim) {
+        Checks.embed(out, table, tokens, dim);
+        long rowBytes = table.rowBytes();
+        for (int t = 0; t < tokens.length; t++) {
+            Dequant.dequantizeRow(table.type(), table.data(), tokens[t] * rowBytes, out, t * dim, dim);
+        }
+    }
+
+    @Override
+    public void softmax(float[] x, int off, int n) {
+        final int l = Vec.L;
+        int i = 0;
+        float max = Float.NEGATIVE_INFINITY;
+        if (n >= l) {
+            FloatVector m = FloatVector.broadcast(Vec.F, Float.NEGATIVE_INFINITY);
+            for (int end = n - l; i <= end; i += l) {
+                m = m.max(FloatVector.fromArray(Vec.F, x, off + i));
+            }
+            max = m.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        FloatVector mv = FloatVector.broadcast(Vec.F, max);
+        FloatVector sv = FloatVector.zero(Vec.F);
+        i = 0;
+        for (int end = n - l; i <= end; i += l) {
+            FloatVector e = FloatVector.fromArray(Vec.F, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
+            e.intoArray(x, off + i);
+            sv = sv.add(e);
+        }
+        float sum = sv.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            x[off + i] = (float) Math.exp(x[off + i] - max);
+            sum += x[off + i];
+        }
+        FloatVector s = FloatVector.broadcast(Vec.F, sum);
+        i = 0;
+        for (int end = n - l; i <= end; i += l) {
+            FloatVector.fromArray(Vec.F, x, off + i).div(s).intoArray(x, off + i);
+        }
+        for (; i < n; i++) {
+            x[off + i] /= sum;
+        }
+    }
+}
