@@ -2,8 +2,8 @@ package dev.llama4j.backend.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -33,33 +33,47 @@ final class Q4_KDot implements RowDot {
                    : (u8(w, q + j + 4) & 0xF) | ((u8(w, q + j - 4) >> 6) << 4);
     }
 
+    /** Chunks of {@link Vec#L} weights per super-block; a field, so the JIT keeps the chunk loop a loop. */
+    private final int chunks = QK / Vec.L;
+
+    @Override
+    public int scratchSize() {
+        return 16;
+    }
+
     @Override
     public float dot(MemorySegment w, long off, float[] x, int xOff, int cols, float[] scratch) {
+        final int l = Vec.L;
         int nb = cols / QK;
         FloatVector acc0 = FloatVector.zero(Vec.F);
         FloatVector acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < nb; b++) {
             long o = off + (long) b * BYTES;
+            int xo = xOff + b * QK;
             float d = Float.float16ToFloat(w.get(Vec.SHORT_LE, o));
             float dmin = Float.float16ToFloat(w.get(Vec.SHORT_LE, o + 2));
-            for (int g = 0; g < 4; g++) {
-                int is = 2 * g;
-                FloatVector d1 = FloatVector.broadcast(Vec.F, d * scaleMin(w, o + 4, is, false));
-                FloatVector m1 = FloatVector.broadcast(Vec.F, dmin * scaleMin(w, o + 4, is, true));
-                FloatVector d2 = FloatVector.broadcast(Vec.F, d * scaleMin(w, o + 4, is + 1, false));
-                FloatVector m2 = FloatVector.broadcast(Vec.F, dmin * scaleMin(w, o + 4, is + 1, true));
-                long qo = o + 16 + 32L * g;
-                int xo = xOff + b * QK + 64 * g;
-                for (int j = 0; j < 32; j += Vec.L) {
-                    ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, qo + j, Vec.LE);
-                    FloatVector lo = (FloatVector) q.and((byte) 0x0F).convertShape(VectorOperators.B2F, Vec.F, 0);
-                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4)
-                            .convertShape(VectorOperators.B2F, Vec.F, 0);
-                    acc0 = lo.mul(d1).sub(m1).fma(FloatVector.fromArray(Vec.F, x, xo + j), acc0);
-                    acc1 = hi.mul(d2).sub(m2).fma(FloatVector.fromArray(Vec.F, x, xo + 32 + j), acc1);
-                }
+            for (int i = 0; i < 8; i++) {
+                scratch[i] = d * scaleMin(w, o + 4, i, false);
+                scratch[8 + i] = dmin * scaleMin(w, o + 4, i, true);
+            }
+            for (int k = 0; k < chunks; k += 2) {
+                acc0 = chunk(w, o, k * l, scratch).fma(FloatVector.fromArray(Vec.F, x, xo + k * l), acc0);
+                acc1 = chunk(w, o, (k + 1) * l, scratch).fma(FloatVector.fromArray(Vec.F, x, xo + (k + 1) * l), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc0.add(acc1));
+    }
+
+    /**
+     * Weights {@code e .. e+L} of the super-block at {@code o}: weight {@code e = 64g + 32h + j} is nibble {@code h}
+     * of {@code qs[32g + j]} in sub-block {@code 2g + h}, formed as {@code d·sc·q - dmin·m} like the reference.
+     */
+    private static FloatVector chunk(MemorySegment w, long o, int e, float[] sm) {
+        int g = e >> 6;
+        int h = (e >> 5) & 1;
+        int j = e & 31;
+        int sb = 2 * g + h;
+        IntVector q = Vec.bytes(w, o + 16 + 32 * g + j).lanewise(VectorOperators.ASHR, 4 * h).and(0x0F);
+        return Vec.toFloat(q).mul(sm[sb]).sub(sm[8 + sb]);
     }
 }
