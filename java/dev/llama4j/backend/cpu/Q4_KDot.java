@@ -20,18 +20,8 @@ final class Q4_KDot implements RowDot {
         return Vec.B != null && Vec.L <= 32;
     }
 
-    private static int u8(MemorySegment w, long o) {
-        return w.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
-    }
-
-    /** The 6-bit scale ({@code min == false}) or min of sub-block {@code j}, packed as in ggml's get_scale_min_k4. */
-    static int scaleMin(MemorySegment w, long q, int j, boolean min) {
-        if (j < 4) {
-            return min ? u8(w, q + j + 4) & 63 : u8(w, q + j) & 63;
-        }
-        return min ? (u8(w, q + j + 4) >> 4) | ((u8(w, q + j) >> 6) << 4)
-                   : (u8(w, q + j + 4) & 0xF) | ((u8(w, q + j - 4) >> 6) << 4);
-    }
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Vec.LE);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Vec.LE);
 
     /** Chunks of {@link Vec#L} weights per super-block; a field, so the JIT keeps the chunk loop a loop. */
     private final int chunks = QK / Vec.L;
@@ -52,28 +42,30 @@ final class Q4_KDot implements RowDot {
             int xo = xOff + b * QK;
             float d = Float.float16ToFloat(w.get(Vec.SHORT_LE, o));
             float dmin = Float.float16ToFloat(w.get(Vec.SHORT_LE, o + 2));
-            for (int i = 0; i < 8; i++) {
-                scratch[i] = d * scaleMin(w, o + 4, i, false);
-                scratch[8 + i] = dmin * scaleMin(w, o + 4, i, true);
+            long s0 = w.get(LONG_LE, o + 4);
+            long s1 = w.get(INT_LE, o + 12) & 0xFFFFFFFFL;
+            for (int i = 0; i < 4; i++) {
+                int a = (int) (s0 >>> (8 * i)) & 0xFF;       // scales[i]
+                int m = (int) (s0 >>> (8 * i + 32)) & 0xFF;  // scales[i + 4]
+                int c = (int) (s1 >>> (8 * i)) & 0xFF;       // scales[i + 8]
+                scratch[i] = d * (a & 63);
+                scratch[8 + i] = dmin * (m & 63);
+                scratch[4 + i] = d * ((c & 0xF) | ((a >> 6) << 4));
+                scratch[12 + i] = dmin * ((c >> 4) | ((m >> 6) << 4));
             }
-            for (int k = 0; k < chunks; k += 2) {
-                acc0 = chunk(w, o, k * l, scratch).fma(FloatVector.fromArray(Vec.F, x, xo + k * l), acc0);
-                acc1 = chunk(w, o, (k + 1) * l, scratch).fma(FloatVector.fromArray(Vec.F, x, xo + (k + 1) * l), acc1);
+            for (int k = 0; k < chunks / 2; k++) {
+                int e = k * l;           // byte index in qs: group g = e / 32, j = e % 32
+                int g = e >> 5;
+                int j = e & 31;
+                IntVector q = Vec.bytes(w, o + 16 + e);
+                FloatVector lo = Vec.toFloat(q.and(0x0F));
+                FloatVector hi = Vec.toFloat(q.lanewise(VectorOperators.ASHR, 4).and(0x0F));
+                int xe = xo + 64 * g + j;
+                acc0 = lo.mul(scratch[2 * g]).sub(scratch[8 + 2 * g]).fma(FloatVector.fromArray(Vec.F, x, xe), acc0);
+                acc1 = hi.mul(scratch[2 * g + 1]).sub(scratch[9 + 2 * g])
+                        .fma(FloatVector.fromArray(Vec.F, x, xe + 32), acc1);
             }
         }
         return Vec.sum(acc0.add(acc1));
-    }
-
-    /**
-     * Weights {@code e .. e+L} of the super-block at {@code o}: weight {@code e = 64g + 32h + j} is nibble {@code h}
-     * of {@code qs[32g + j]} in sub-block {@code 2g + h}, formed as {@code d·sc·q - dmin·m} like the reference.
-     */
-    private static FloatVector chunk(MemorySegment w, long o, int e, float[] sm) {
-        int g = e >> 6;
-        int h = (e >> 5) & 1;
-        int j = e & 31;
-        int sb = 2 * g + h;
-        IntVector q = Vec.bytes(w, o + 16 + 32 * g + j).lanewise(VectorOperators.ASHR, 4 * h).and(0x0F);
-        return Vec.toFloat(q).mul(sm[sb]).sub(sm[8 + sb]);
     }
 }
