@@ -33,8 +33,8 @@ final class Q6_KDot implements RowDot {
             int xo = xOff + b * QK;
             float d = Float.float16ToFloat(w.get(Vec.SHORT_LE, o + 208));
             for (int k = 0; k < chunks; k += 2) {
-                acc0 = chunk(w, o, d, k * l, x, xo).fma(FloatVector.fromArray(Vec.F, x, xo + k * l), acc0);
-                acc1 = chunk(w, o, d, (k + 1) * l, x, xo)
+                acc0 = chunk(w, o, d, k * l).fma(FloatVector.fromArray(Vec.F, x, xo + k * l), acc0);
+                acc1 = chunk(w, o, d, (k + 1) * l)
                         .fma(FloatVector.fromArray(Vec.F, x, xo + (k + 1) * l), acc1);
             }
         }
@@ -46,7 +46,7 @@ final class Q6_KDot implements RowDot {
      * (half {@code n}, quarter {@code q}, {@code j < 32}) takes nibble {@code q >> 1} of {@code ql[64n + 32(q & 1) + j]},
      * bits {@code 2q..2q+1} of {@code qh[32n + j]} and scale {@code scales[8n + j/16 + 2q]}.
      */
-    private static FloatVector chunk(MemorySegment w, long o, float d, int e, float[] x, int xo) {
+    private static FloatVector chunk(MemorySegment w, long o, float d, int e) {
         int n = e >> 7;
         int q = (e >> 5) & 3;
         int j = e & 31;
