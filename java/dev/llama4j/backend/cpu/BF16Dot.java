@@ -31,7 +31,7 @@ final class BF16Dot implements RowDot {
         for (int end = cols - l; c <= end; c += l) {
             acc0 = load(w, off + 2L * c).fma(FloatVector.fromArray(Vec.F, x, xOff + c), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Vec.sum(acc0.add(acc1));
         for (; c < cols; c++) {
             s += Float.intBitsToFloat((w.get(Vec.SHORT_LE, off + 2L * c) & 0xFFFF) << 16) * x[xOff + c];
         }

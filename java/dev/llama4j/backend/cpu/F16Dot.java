@@ -23,7 +23,7 @@ final class F16Dot implements RowDot {
         for (int end = cols - l; c <= end; c += l) {
             acc0 = Vec.halves(w, off + 2L * c).fma(FloatVector.fromArray(Vec.F, x, xOff + c), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Vec.sum(acc0.add(acc1));
         for (; c < cols; c++) {
             s += Float.float16ToFloat(w.get(Vec.SHORT_LE, off + 2L * c)) * x[xOff + c];
         }

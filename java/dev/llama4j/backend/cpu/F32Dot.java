@@ -22,7 +22,7 @@ final class F32Dot implements RowDot {
             acc0 = FloatVector.fromMemorySegment(Vec.F, w, off + 4L * c, Vec.LE)
                     .fma(FloatVector.fromArray(Vec.F, x, xOff + c), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Vec.sum(acc0.add(acc1));
         for (; c < cols; c++) {
             s += w.get(Vec.FLOAT_LE, off + 4L * c) * x[xOff + c];
         }

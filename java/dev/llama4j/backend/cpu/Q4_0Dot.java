@@ -1,14 +1,14 @@
 package dev.llama4j.backend.cpu;
 
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
  * Row dot for Q4_0 blocks ({@code half d; uint8 qs[16]}; weight j is {@code d·((qs[j] & 15) - 8)} and weight
- * {@code 16+j} is {@code d·((qs[j] >> 4) - 8)}): nibbles are unpacked and re-centred in byte lanes, widened to
- * float, dotted with the activations; the block sum is scaled by {@code d} once.
+ * {@code 16+j} is {@code d·((qs[j] >> 4) - 8)}): bytes are widened to int lanes, the nibbles unpacked and re-centred
+ * there, converted to float, dotted with the activations; the block sum is scaled by {@code d} once.
  */
 final class Q4_0Dot implements RowDot {
     private static final int QK = 32;
@@ -21,11 +21,9 @@ final class Q4_0Dot implements RowDot {
     private static FloatVector block(MemorySegment w, long o, float[] x, int xo) {
         FloatVector s = FloatVector.zero(Vec.F);
         for (int j = 0; j < QK / 2; j += Vec.L) {
-            ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, o + 2 + j, Vec.LE);
-            FloatVector lo = (FloatVector) q.and((byte) 0x0F).sub((byte) 8)
-                    .convertShape(VectorOperators.B2F, Vec.F, 0);
-            FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4).sub((byte) 8)
-                    .convertShape(VectorOperators.B2F, Vec.F, 0);
+            IntVector q = Vec.bytes(w, o + 2 + j);
+            FloatVector lo = Vec.toFloat(q.and(0x0F).sub(8));
+            FloatVector hi = Vec.toFloat(q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8));
             s = lo.fma(FloatVector.fromArray(Vec.F, x, xo + j), s);
             s = hi.fma(FloatVector.fromArray(Vec.F, x, xo + QK / 2 + j), s);
         }
@@ -52,6 +50,6 @@ final class Q4_0Dot implements RowDot {
             long o = off + (long) b * BYTES;
             acc0 = block(w, o, x, xOff + b * QK).fma(FloatVector.broadcast(Vec.F, scale(w, o)), acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc0.add(acc1));
     }
 }

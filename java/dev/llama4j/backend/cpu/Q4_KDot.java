@@ -2,8 +2,8 @@ package dev.llama4j.backend.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -20,46 +20,52 @@ final class Q4_KDot implements RowDot {
         return Vec.B != null && Vec.L <= 32;
     }
 
-    private static int u8(MemorySegment w, long o) {
-        return w.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
-    }
+    private static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(Vec.LE);
+    private static final ValueLayout.OfInt INT_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(Vec.LE);
 
-    /** The 6-bit scale ({@code min == false}) or min of sub-block {@code j}, packed as in ggml's get_scale_min_k4. */
-    static int scaleMin(MemorySegment w, long q, int j, boolean min) {
-        if (j < 4) {
-            return min ? u8(w, q + j + 4) & 63 : u8(w, q + j) & 63;
-        }
-        return min ? (u8(w, q + j + 4) >> 4) | ((u8(w, q + j) >> 6) << 4)
-                   : (u8(w, q + j + 4) & 0xF) | ((u8(w, q + j - 4) >> 6) << 4);
+    /** Chunks of {@link Vec#L} weights per super-block; a field, so the JIT keeps the chunk loop a loop. */
+    private final int chunks = QK / Vec.L;
+
+    @Override
+    public int scratchSize() {
+        return 16;
     }
 
     @Override
     public float dot(MemorySegment w, long off, float[] x, int xOff, int cols, float[] scratch) {
+        final int l = Vec.L;
         int nb = cols / QK;
         FloatVector acc0 = FloatVector.zero(Vec.F);
         FloatVector acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < nb; b++) {
             long o = off + (long) b * BYTES;
+            int xo = xOff + b * QK;
             float d = Float.float16ToFloat(w.get(Vec.SHORT_LE, o));
             float dmin = Float.float16ToFloat(w.get(Vec.SHORT_LE, o + 2));
-            for (int g = 0; g < 4; g++) {
-                int is = 2 * g;
-                FloatVector d1 = FloatVector.broadcast(Vec.F, d * scaleMin(w, o + 4, is, false));
-                FloatVector m1 = FloatVector.broadcast(Vec.F, dmin * scaleMin(w, o + 4, is, true));
-                FloatVector d2 = FloatVector.broadcast(Vec.F, d * scaleMin(w, o + 4, is + 1, false));
-                FloatVector m2 = FloatVector.broadcast(Vec.F, dmin * scaleMin(w, o + 4, is + 1, true));
-                long qo = o + 16 + 32L * g;
-                int xo = xOff + b * QK + 64 * g;
-                for (int j = 0; j < 32; j += Vec.L) {
-                    ByteVector q = ByteVector.fromMemorySegment(Vec.B, w, qo + j, Vec.LE);
-                    FloatVector lo = (FloatVector) q.and((byte) 0x0F).convertShape(VectorOperators.B2F, Vec.F, 0);
-                    FloatVector hi = (FloatVector) q.lanewise(VectorOperators.LSHR, 4)
-                            .convertShape(VectorOperators.B2F, Vec.F, 0);
-                    acc0 = lo.mul(d1).sub(m1).fma(FloatVector.fromArray(Vec.F, x, xo + j), acc0);
-                    acc1 = hi.mul(d2).sub(m2).fma(FloatVector.fromArray(Vec.F, x, xo + 32 + j), acc1);
-                }
+            long s0 = w.get(LONG_LE, o + 4);
+            long s1 = w.get(INT_LE, o + 12) & 0xFFFFFFFFL;
+            for (int i = 0; i < 4; i++) {
+                int a = (int) (s0 >>> (8 * i)) & 0xFF;       // scales[i]
+                int m = (int) (s0 >>> (8 * i + 32)) & 0xFF;  // scales[i + 4]
+                int c = (int) (s1 >>> (8 * i)) & 0xFF;       // scales[i + 8]
+                scratch[i] = d * (a & 63);
+                scratch[8 + i] = dmin * (m & 63);
+                scratch[4 + i] = d * ((c & 0xF) | ((a >> 6) << 4));
+                scratch[12 + i] = dmin * ((c >> 4) | ((m >> 6) << 4));
+            }
+            for (int k = 0; k < chunks / 2; k++) {
+                int e = k * l;           // byte index in qs: group g = e / 32, j = e % 32
+                int g = e >> 5;
+                int j = e & 31;
+                IntVector q = Vec.bytes(w, o + 16 + e);
+                FloatVector lo = Vec.toFloat(q.and(0x0F));
+                FloatVector hi = Vec.toFloat(q.lanewise(VectorOperators.ASHR, 4).and(0x0F));
+                int xe = xo + 64 * g + j;
+                acc0 = lo.mul(scratch[2 * g]).sub(scratch[8 + 2 * g]).fma(FloatVector.fromArray(Vec.F, x, xe), acc0);
+                acc1 = hi.mul(scratch[2 * g + 1]).sub(scratch[9 + 2 * g])
+                        .fma(FloatVector.fromArray(Vec.F, x, xe + 32), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc0.add(acc1));
     }
 }

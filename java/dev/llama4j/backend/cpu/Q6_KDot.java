@@ -2,8 +2,8 @@ package dev.llama4j.backend.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -19,44 +19,43 @@ final class Q6_KDot implements RowDot {
         return Vec.B != null && Vec.L <= 16 && 16 % Vec.L == 0;
     }
 
-    private static FloatVector f(ByteVector q) {
-        return (FloatVector) q.sub((byte) 32).convertShape(VectorOperators.B2F, Vec.F, 0);
-    }
+    /** Chunks of {@link Vec#L} weights per super-block; a field, so the JIT keeps the chunk loop a loop. */
+    private final int chunks = QK / Vec.L;
 
     @Override
     public float dot(MemorySegment w, long off, float[] x, int xOff, int cols, float[] scratch) {
+        final int l = Vec.L;
         int nb = cols / QK;
         FloatVector acc0 = FloatVector.zero(Vec.F);
         FloatVector acc1 = FloatVector.zero(Vec.F);
         for (int b = 0; b < nb; b++) {
             long o = off + (long) b * BYTES;
+            int xo = xOff + b * QK;
             float d = Float.float16ToFloat(w.get(Vec.SHORT_LE, o + 208));
-            for (int n = 0; n < 2; n++) {
-                long ql = o + 64L * n;
-                long qh = o + 128 + 32L * n;
-                long sc = o + 192 + 8L * n;
-                int xo = xOff + b * QK + 128 * n;
-                for (int j = 0; j < 32; j += Vec.L) {
-                    int is = j / 16;
-                    ByteVector a = ByteVector.fromMemorySegment(Vec.B, w, ql + j, Vec.LE);
-                    ByteVector c = ByteVector.fromMemorySegment(Vec.B, w, ql + 32 + j, Vec.LE);
-                    ByteVector h = ByteVector.fromMemorySegment(Vec.B, w, qh + j, Vec.LE);
-                    ByteVector q1 = a.and((byte) 0x0F).or(h.and((byte) 3).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector q2 = c.and((byte) 0x0F).or(h.and((byte) 0x0C).lanewise(VectorOperators.LSHL, 2));
-                    ByteVector q3 = a.lanewise(VectorOperators.LSHR, 4).or(h.and((byte) 0x30));
-                    ByteVector q4 = c.lanewise(VectorOperators.LSHR, 4)
-                            .or(h.lanewise(VectorOperators.LSHR, 6).lanewise(VectorOperators.LSHL, 4));
-                    float s1 = d * w.get(ValueLayout.JAVA_BYTE, sc + is);
-                    float s2 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2);
-                    float s3 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 4);
-                    float s4 = d * w.get(ValueLayout.JAVA_BYTE, sc + is + 6);
-                    acc0 = f(q1).mul(s1).fma(FloatVector.fromArray(Vec.F, x, xo + j), acc0);
-                    acc1 = f(q2).mul(s2).fma(FloatVector.fromArray(Vec.F, x, xo + 32 + j), acc1);
-                    acc0 = f(q3).mul(s3).fma(FloatVector.fromArray(Vec.F, x, xo + 64 + j), acc0);
-                    acc1 = f(q4).mul(s4).fma(FloatVector.fromArray(Vec.F, x, xo + 96 + j), acc1);
-                }
+            for (int k = 0; k < chunks; k += 2) {
+                acc0 = chunk(w, o, d, k * l).fma(FloatVector.fromArray(Vec.F, x, xo + k * l), acc0);
+                acc1 = chunk(w, o, d, (k + 1) * l)
+                        .fma(FloatVector.fromArray(Vec.F, x, xo + (k + 1) * l), acc1);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc0.add(acc1));
+    }
+
+    /**
+     * Weights {@code e .. e+L} of the super-block at {@code o}. In ggml's layout weight {@code e = 128n + 32q + j}
+     * (half {@code n}, quarter {@code q}, {@code j < 32}) takes nibble {@code q >> 1} of {@code ql[64n + 32(q & 1) + j]},
+     * bits {@code 2q..2q+1} of {@code qh[32n + j]} and scale {@code scales[8n + j/16 + 2q]}.
+     */
+    private static FloatVector chunk(MemorySegment w, long o, float d, int e) {
+        int n = e >> 7;
+        int q = (e >> 5) & 3;
+        int j = e & 31;
+        IntVector ql = Vec.bytes(w, o + 64 * n + 32 * (q & 1) + j);
+        IntVector qh = Vec.bytes(w, o + 128 + 32 * n + j);
+        IntVector v = ql.lanewise(VectorOperators.ASHR, 4 * (q >> 1)).and(0x0F)
+                .or(qh.lanewise(VectorOperators.ASHR, 2 * q).and(0x03).lanewise(VectorOperators.LSHL, 4))
+                .sub(32);
+        float s = d * w.get(ValueLayout.JAVA_BYTE, o + 192 + 8 * n + (j >> 4) + 2 * q);
+        return Vec.toFloat(v).mul(s);
     }
 }

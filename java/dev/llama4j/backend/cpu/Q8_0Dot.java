@@ -44,6 +44,6 @@ final class Q8_0Dot implements RowDot {
             long o = off + (long) b * BYTES;
             acc0 = block(w, o, x, xOff + b * QK).fma(FloatVector.broadcast(Vec.F, scale(w, o)), acc0);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return Vec.sum(acc0.add(acc1));
     }
 }

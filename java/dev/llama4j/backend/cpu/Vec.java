@@ -41,6 +41,21 @@ final class Vec {
         }
     }
 
+    /**
+     * The sum of the lanes in lane order. Unlike {@code reduceLanes(ADD)}, whose float order differs between the
+     * JIT intrinsic and the interpreter, this gives the same bits however the code is compiled, so results do
+     * not depend on warm-up or on which thread ran a row.
+     */
+    static float sum(FloatVector v) {
+        float[] a = new float[L];
+        v.intoArray(a, 0);
+        float s = 0.0f;
+        for (int i = 0; i < L; i++) {
+            s += a[i];
+        }
+        return s;
+    }
+
     /** {@code Σ a[ao+i]·b[bo+i]} for {@code i < n}, vectorized with a scalar tail. */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc0 = FloatVector.zero(F);
@@ -54,7 +69,7 @@ final class Vec {
             acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
             i += L;
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = Vec.sum(acc0.add(acc1));
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }
@@ -93,6 +108,19 @@ final class Vec {
     static FloatVector halves(java.lang.foreign.MemorySegment m, long off) {
         ShortVector s = ShortVector.fromMemorySegment(S, m, off, LE);
         return halfToFloat((IntVector) s.convertShape(VectorOperators.S2I, I, 0));
+    }
+
+    /**
+     * {@link #L} signed bytes read at {@code off}, sign-extended to int lanes (bit twiddling on int lanes is
+     * native on every vector ISA, unlike byte-lane shifts). Requires {@link #B}.
+     */
+    static IntVector bytes(java.lang.foreign.MemorySegment m, long off) {
+        return (IntVector) ByteVector.fromMemorySegment(B, m, off, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** Int lanes to float lanes. */
+    static FloatVector toFloat(IntVector v) {
+        return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
     /** Widens {@link #L} signed bytes read at {@code off} to floats. Requires {@link #B}. */

@@ -124,10 +124,10 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 a2 = wv.fma(FloatVector.fromArray(Vec.F, x, x2 + c), a2);
                 a3 = wv.fma(FloatVector.fromArray(Vec.F, x, x3 + c), a3);
             }
-            float s0 = a0.reduceLanes(VectorOperators.ADD);
-            float s1 = a1.reduceLanes(VectorOperators.ADD);
-            float s2 = a2.reduceLanes(VectorOperators.ADD);
-            float s3 = a3.reduceLanes(VectorOperators.ADD);
+            float s0 = Vec.sum(a0);
+            float s1 = Vec.sum(a1);
+            float s2 = Vec.sum(a2);
+            float s3 = Vec.sum(a3);
             for (; c < cols; c++) {
                 float wc = row[c];
                 s0 += wc * x[x0 + c];
@@ -245,18 +245,27 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     public void swiglu(float[] hb, float[] hb2, int n) {
         Checks.length("swiglu", "hb", hb, n);
         Checks.length("swiglu", "hb2", hb2, n);
+        // exp stays scalar (Math.exp): the vector EXP differs between its intrinsic and its fallback, which would
+        // make results depend on JIT state; the rest is per-lane identical to ScalarOps.
         FloatVector one = FloatVector.broadcast(Vec.F, 1.0f);
-        int i = 0;
-        for (int end = n - Vec.L; i <= end; i += Vec.L) {
-            FloatVector v = FloatVector.fromArray(Vec.F, hb, i);
-            FloatVector sig = one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
-            v.mul(sig).mul(FloatVector.fromArray(Vec.F, hb2, i)).intoArray(hb, i);
-        }
-        for (; i < n; i++) {
-            float val = hb[i];
-            val *= (1.0f / (1.0f + (float) Math.exp(-val)));
-            val *= hb2[i];
-            hb[i] = val;
+        float[] e = new float[Math.min(n, 1024)];
+        for (int c = 0; c < n; c += e.length) {
+            int m = Math.min(e.length, n - c);
+            for (int i = 0; i < m; i++) {
+                e[i] = (float) Math.exp(-hb[c + i]);
+            }
+            int i = 0;
+            for (int end = m - Vec.L; i <= end; i += Vec.L) {
+                FloatVector v = FloatVector.fromArray(Vec.F, hb, c + i);
+                FloatVector sig = one.div(one.add(FloatVector.fromArray(Vec.F, e, i)));
+                v.mul(sig).mul(FloatVector.fromArray(Vec.F, hb2, c + i)).intoArray(hb, c + i);
+            }
+            for (; i < m; i++) {
+                float val = hb[c + i];
+                val *= (1.0f / (1.0f + e[i]));
+                val *= hb2[c + i];
+                hb[c + i] = val;
+            }
         }
     }
 
@@ -297,16 +306,8 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         for (; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
-        FloatVector mv = FloatVector.broadcast(Vec.F, max);
-        FloatVector sv = FloatVector.zero(Vec.F);
-        i = 0;
-        for (int end = n - l; i <= end; i += l) {
-            FloatVector e = FloatVector.fromArray(Vec.F, x, off + i).sub(mv).lanewise(VectorOperators.EXP);
-            e.intoArray(x, off + i);
-            sv = sv.add(e);
-        }
-        float sum = sv.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
+        float sum = 0.0f;
+        for (i = 0; i < n; i++) {
             x[off + i] = (float) Math.exp(x[off + i] - max);
             sum += x[off + i];
         }

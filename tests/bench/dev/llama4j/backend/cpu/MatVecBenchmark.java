@@ -1,0 +1,134 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Mat-vec ({@code nTokens = 1}, the decode step) of each fast type at LLaMA-7B shapes on all cores, next to a
+ * plain vectorized sequential read of the same number of bytes on all cores. The {@code bytes} aux counter is
+ * the weight bytes streamed per second (divide by 1e9 for GB/s); {@code matvec.bytes / read.bytes} is the
+ * fraction of the machine's read rate the mat-vec reaches.
+ *
+ * <p>Run: {@code java -cp ... org.openjdk.jmh.Main MatVecBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@State(Scope.Benchmark)
+public class MatVecBenchmark {
+
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    public String type;
+
+    /** rows x cols. */
+    @Param({"4096x4096", "11008x4096"})
+    public String shape;
+
+    /** 0 = all available processors. */
+    @Param({"0"})
+    public int threads;
+
+    Arena arena;
+    Tensor w;
+    float[] x;
+    float[] out;
+    VectorOps ops;
+    Workers readers;
+    long bytes;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        int threadCount = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        String[] rc = shape.split("x");
+        int rows = Integer.parseInt(rc[0]);
+        int cols = Integer.parseInt(rc[1]);
+        GgmlType t = GgmlType.valueOf(type);
+        bytes = t.bytesFor(cols) * rows;
+        arena = Arena.ofShared();
+        MemorySegment m = arena.allocate(bytes, 64);
+        RandomTensors.fill(t, m, (long) rows * cols, new Random(1));
+        w = new Tensor("bench", t, new long[] {cols, rows}, m);
+        x = RandomTensors.floats(cols, new Random(2));
+        out = new float[rows];
+        ops = new VectorOps(threadCount);
+        readers = new Workers(threadCount);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        ops.close();
+        readers.close();
+        arena.close();
+    }
+
+    /** Weight bytes streamed, reported per second. */
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    @State(Scope.Thread)
+    public static class Streamed {
+        public long bytes;
+    }
+
+    @Benchmark
+    public float matvec(Streamed s) {
+        ops.matmul(out, w, x, 1);
+        s.bytes += bytes;
+        return out[0];
+    }
+
+    @Benchmark
+    public int read(Streamed s) {
+        int r = sum(readers, w.data(), bytes);
+        s.bytes += bytes;
+        return r;
+    }
+
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+
+    /** A plain sequential read of {@code bytes} bytes: vectorized int sums, one contiguous range per thread. */
+    static int sum(Workers workers, MemorySegment m, long bytes) {
+        int chunk = 1 << 16;
+        int chunks = (int) (bytes / chunk);
+        int[] partial = new int[chunks];
+        workers.forRange(chunks, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                IntVector a0 = IntVector.zero(I);
+                IntVector a1 = IntVector.zero(I);
+                long base = (long) c * chunk;
+                int step = I.vectorByteSize();
+                for (long o = base, end = base + chunk; o < end; o += 2L * step) {
+                    a0 = a0.add(IntVector.fromMemorySegment(I, m, o, Vec.LE));
+                    a1 = a1.add(IntVector.fromMemorySegment(I, m, o + step, Vec.LE));
+                }
+                partial[c] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            }
+        });
+        int s = 0;
+        for (int p : partial) {
+            s += p;
+        }
+        return s;
+    }
+}
