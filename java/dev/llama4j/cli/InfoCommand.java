@@ -33,7 +33,7 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        if (FileKind.of(model) == FileKind.GGUF) {
+        if (ModelFiles.isGguf(model)) {
             try (GgufFile g = GgufFile.open(model)) {
                 out.printf("file:        %s%nformat:      GGUF v%d (alignment %d)%n", model, g.version(), g.alignment());
                 printMetadata(out, g.metadata());

@@ -79,7 +79,7 @@ final class TokenizeCommand implements Callable<Integer> {
         if (tokenizer != null) {
             return Tokenizers.readVocabulary(tokenizer, -1);
         }
-        if (FileKind.of(model) == FileKind.GGUF) {
+        if (ModelFiles.isGguf(model)) {
             return Tokenizers.readVocabulary(model, -1);
         }
         ModelFile m;

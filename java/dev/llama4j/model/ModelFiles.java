@@ -21,23 +21,30 @@ public final class ModelFiles {
 
     /** Opens {@code path} as GGUF (magic "GGUF") or as a llama2.c checkpoint (version 1 magic "ak42", or legacy). */
     public static ModelFile open(Path path) {
+        if (isGguf(path)) {
+            return new Gguf(GgufFile.open(path));
+        }
+        return new Llama2c(Llama2cCheckpoint.open(path));
+    }
+
+    /**
+     * Whether {@code path} starts with the GGUF magic.
+     *
+     * @throws ModelFileException if it is missing, not a regular file, or shorter than 4 bytes
+     */
+    public static boolean isGguf(Path path) {
         if (!Files.isRegularFile(path)) {
             throw new ModelFileException(path, Files.exists(path) ? "not a regular file" : "no such file");
         }
-        int magic;
         try (InputStream in = Files.newInputStream(path)) {
             byte[] head = in.readNBytes(4);
             if (head.length < 4) {
                 throw new ModelFileException(path, "file is " + head.length + " bytes long, too short for a model");
             }
-            magic = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt();
+            return ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt() == GGUF_MAGIC;
         } catch (IOException e) {
             throw new ModelFileException(path, "cannot read: " + e.getMessage(), e);
         }
-        if (magic == GGUF_MAGIC) {
-            return new Gguf(GgufFile.open(path));
-        }
-        return new Llama2c(Llama2cCheckpoint.open(path));
     }
 
     private record Gguf(GgufFile file) implements ModelFile {

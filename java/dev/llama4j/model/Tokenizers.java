@@ -5,8 +5,6 @@ import dev.llama4j.llama2c.Llama2cTokenizerFile;
 import dev.llama4j.tokenizer.SentencePieceBpe;
 import dev.llama4j.tokenizer.Tokenizer;
 import dev.llama4j.tokenizer.Vocabulary;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -43,21 +41,12 @@ public final class Tokenizers {
 
     /** Reads a vocabulary from a tokenizer file: a GGUF (vocabulary in its metadata) or a llama2.c tokenizer.bin. */
     public static Vocabulary readVocabulary(Path file, int expectedSize) {
-        if (isGguf(file)) {
+        if (ModelFiles.isGguf(file)) {
             try (GgufFile g = GgufFile.open(file)) {
                 return Vocabulary.fromGgufMetadata(file, g.metadata());
             }
         }
         return Vocabulary.fromLlama2c(expectedSize > 0
                 ? Llama2cTokenizerFile.open(file, expectedSize) : Llama2cTokenizerFile.open(file));
-    }
-
-    private static boolean isGguf(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] head = in.readNBytes(4);
-            return head.length == 4 && head[0] == 'G' && head[1] == 'G' && head[2] == 'U' && head[3] == 'F';
-        } catch (IOException e) {
-            throw new ModelFileException(file, "cannot read: " + e.getMessage(), e);
-        }
     }
 }
