@@ -49,6 +49,13 @@ final class ApiError extends RuntimeException {
                 + " generations are running and " + queue + " requests are waiting; retry later");
     }
 
+    /** 400 naming the field whose content the moderation hook refused. */
+    static ApiError refused(String param, String reason) {
+        return new ApiError(400, "invalid_request_error", param, "content_policy_violation",
+                "The content of '" + param + "' was refused by the server's moderation"
+                        + (reason.isEmpty() ? "" : ": " + reason));
+    }
+
     static ApiError notFound(String method, String path) {
         return new ApiError(404, "invalid_request_error", null, "unknown_url",
                 "Unknown request URL: " + method + " " + path);

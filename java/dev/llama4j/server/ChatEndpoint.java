@@ -24,6 +24,11 @@ final class ChatEndpoint {
         Requests.Chat req = Json.read(server.body(ctx), Requests.Chat.class);
         server.checkModel(req.model());
         List<ChatFormat.Turn> dialog = dialog(req.messages());
+        for (int i = 0; i < dialog.size(); i++) {
+            if (!dialog.get(i).role().equals("assistant")) {
+                server.moderateInput(dialog.get(i).content(), "messages[" + i + "].content");
+            }
+        }
         boolean completionName = req.maxCompletionTokens() != null;
         ChatFormat.Prompt prompt = format.encode(dialog);
         int ctxLen = server.contextLength();
@@ -39,8 +44,9 @@ final class ChatEndpoint {
         try (Slots.Lease lease = server.runner().acquire()) {
             if (!stream) {
                 GenerationResult r = server.runner().run(lease, prompt.ids(), o, Runner.Sink.NONE);
-                var choice = new Responses.ChatChoice(0, new Responses.Message("assistant", r.text()), null,
-                        LlamaServer.finishReason(r));
+                boolean allowed = server.outputAllowed(r.text());
+                var choice = new Responses.ChatChoice(0, new Responses.Message("assistant", allowed ? r.text() : ""),
+                        null, LlamaServer.finishReason(r, allowed));
                 server.json(ctx, new Responses.ChatCompletion(id, "chat.completion", created, model,
                         List.of(choice), LlamaServer.usage(r)));
                 return;
@@ -49,7 +55,8 @@ final class ChatEndpoint {
             sse.send(chunk(id, created, model, new Responses.Delta("assistant", ""), null, null));
             GenerationResult r = server.runner().run(lease, prompt.ids(), o,
                     text -> sse.send(chunk(id, created, model, new Responses.Delta(null, text), null, null)));
-            sse.send(chunk(id, created, model, new Responses.Delta(null, null), LlamaServer.finishReason(r), null));
+            sse.send(chunk(id, created, model, new Responses.Delta(null, null),
+                    LlamaServer.finishReason(r, server.outputAllowed(r.text())), null));
             if (usage) {
                 sse.send(new Responses.ChatChunk(id, "chat.completion.chunk", created, model, List.of(),
                         LlamaServer.usage(r)));

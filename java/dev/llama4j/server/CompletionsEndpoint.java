@@ -22,6 +22,9 @@ final class CompletionsEndpoint {
         server.checkModel(req.model());
         GenerationOptions o = Params.options(req, req.maxTokens(), "max_tokens", DEFAULT_MAX_TOKENS,
                 server.contextLength(), true);
+        if (req.prompt() != null && !req.prompt().isNull()) {
+            server.moderateInput(req.prompt().isTextual() ? req.prompt().asText() : req.prompt().toString(), "prompt");
+        }
         int[] ids = promptIds(req.prompt(), o.addBos());
         server.checkPromptLength(ids, "prompt");
         boolean stream = Boolean.TRUE.equals(req.stream());
@@ -32,7 +35,9 @@ final class CompletionsEndpoint {
         try (Slots.Lease lease = server.runner().acquire()) {
             if (!stream) {
                 GenerationResult r = server.runner().run(lease, ids, o, Runner.Sink.NONE);
-                var choice = new Responses.CompletionChoice(0, r.text(), null, LlamaServer.finishReason(r));
+                boolean allowed = server.outputAllowed(r.text());
+                var choice = new Responses.CompletionChoice(0, allowed ? r.text() : "", null,
+                        LlamaServer.finishReason(r, allowed));
                 server.json(ctx, new Responses.Completion(id, "text_completion", created, model, List.of(choice),
                         LlamaServer.usage(r)));
                 return;
@@ -41,7 +46,8 @@ final class CompletionsEndpoint {
             GenerationResult r = server.runner().run(lease, ids, o, text -> sse.send(new Responses.Completion(id,
                     "text_completion", created, model, List.of(new Responses.CompletionChoice(0, text, null, null)),
                     null)));
-            var last = new Responses.CompletionChoice(0, "", null, LlamaServer.finishReason(r));
+            var last = new Responses.CompletionChoice(0, "", null,
+                    LlamaServer.finishReason(r, server.outputAllowed(r.text())));
             sse.send(new Responses.Completion(id, "text_completion", created, model, List.of(last), null));
             if (usage) {
                 sse.send(new Responses.Completion(id, "text_completion", created, model, List.of(),

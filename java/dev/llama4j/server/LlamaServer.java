@@ -3,6 +3,7 @@ package dev.llama4j.server;
 import dev.llama4j.Llama4jException;
 import dev.llama4j.api.GenerationResult;
 import dev.llama4j.api.LlamaModel;
+import dev.llama4j.api.Moderation;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import io.javalin.http.Context;
@@ -52,9 +53,15 @@ public final class LlamaServer implements AutoCloseable {
     private final long created = System.currentTimeMillis() / 1000;
     private final Javalin app;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private final Moderation moderation;
 
     LlamaServer(LlamaModel model, ServerOptions options, ChatFormat chat, Hooks hooks) {
+        this(model, options, chat, hooks, Moderation.NONE);
+    }
+
+    LlamaServer(LlamaModel model, ServerOptions options, ChatFormat chat, Hooks hooks, Moderation moderation) {
         this.model = model;
+        this.moderation = moderation;
         this.options = options;
         this.modelId = modelId(model);
         this.contextLength = model.defaultContextLength();
@@ -101,7 +108,19 @@ public final class LlamaServer implements AutoCloseable {
      * Llama 2 format).
      */
     public static LlamaServer start(LlamaModel model, ServerOptions options, String chatTemplate) {
-        LlamaServer s = new LlamaServer(model, options, ChatFormats.of(model, chatTemplate), Hooks.NONE);
+        return start(model, options, chatTemplate, Moderation.NONE);
+    }
+
+    /**
+     * Starts a server whose {@code moderation} hook judges every prompt and user message before generation (a
+     * refusal is a 400 with code {@code content_policy_violation} naming the field) and every answer after it (a
+     * refused answer is replaced by nothing, with finish reason {@code content_filter}; a streamed answer has
+     * already reached the client by then, and only its finish reason says so).
+     */
+    public static LlamaServer start(LlamaModel model, ServerOptions options, String chatTemplate,
+                                    Moderation moderation) {
+        LlamaServer s = new LlamaServer(model, options, ChatFormats.of(model, chatTemplate), Hooks.NONE,
+                moderation == null ? Moderation.NONE : moderation);
         return s.startServer();
     }
 
@@ -151,6 +170,29 @@ public final class LlamaServer implements AutoCloseable {
 
     static String newId() {
         return UUID.randomUUID().toString().replace("-", "");
+    }
+
+    /** Throws a 400 naming {@code param} when the moderation hook refuses {@code text} as input. */
+    void moderateInput(String text, String param) {
+        Moderation.Verdict v = moderation.check(text, Moderation.Direction.INPUT);
+        if (!v.allowed()) {
+            metrics.refused();
+            throw ApiError.refused(param, v.reason());
+        }
+    }
+
+    /** Whether the moderation hook lets the answer {@code text} through. */
+    boolean outputAllowed(String text) {
+        boolean ok = moderation.check(text, Moderation.Direction.OUTPUT).allowed();
+        if (!ok) {
+            metrics.refused();
+        }
+        return ok;
+    }
+
+    /** The finish reason of {@code r}, or {@code content_filter} when its answer was refused. */
+    static String finishReason(GenerationResult r, boolean allowed) {
+        return allowed ? finishReason(r) : "content_filter";
     }
 
     static String finishReason(GenerationResult r) {

@@ -17,6 +17,7 @@ final class Metrics {
     private final LongAdder promptTokens = new LongAdder();
     private final LongAdder generatedTokens = new LongAdder();
     private final LongAdder generationNanos = new LongAdder();
+    private final LongAdder refused = new LongAdder();
     private volatile double lastTokensPerSecond;
     private final IntSupplier queued;
     private final IntSupplier active;
@@ -41,6 +42,11 @@ final class Metrics {
         generatedTokens.add(r.generatedIds().length);
         generationNanos.add(r.timings().generationNanos());
         lastTokensPerSecond = r.timings().generationTokensPerSecond();
+    }
+
+    /** One input or output refused by the moderation hook. */
+    void refused() {
+        refused.increment();
     }
 
     long generations(StopReason reason) {
@@ -68,6 +74,8 @@ final class Metrics {
         }
         metric(sb, "llama4j_prompt_tokens_total", "counter", "Prompt tokens processed.", promptTokens.sum());
         metric(sb, "llama4j_generated_tokens_total", "counter", "Tokens generated.", generatedTokens.sum());
+        metric(sb, "llama4j_moderation_refusals_total", "counter", "Inputs and outputs the moderation hook refused.",
+                refused.sum());
         double seconds = generationNanos.sum() / 1e9;
         metric(sb, "llama4j_generation_seconds_total", "counter", "Time spent generating (after the prompt).",
                 seconds);
