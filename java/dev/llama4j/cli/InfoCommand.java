@@ -53,7 +53,7 @@ final class InfoCommand implements Callable<Integer> {
             try {
                 tok = Llama2cTokenizerFile.open(model);
             } catch (Llama4jException notTokenizer) {
-                throw notCheckpoint;
+                throw Unrecognised.file(model, notCheckpoint, notTokenizer);
             }
             out.printf("file:        %s%nformat:      llama2.c tokenizer%n", model);
             printVocabulary(out, Vocabulary.fromLlama2c(tok));

@@ -89,7 +89,7 @@ final class TokenizeCommand implements Callable<Integer> {
             try {
                 return Tokenizers.readVocabulary(model, -1);
             } catch (Llama4jException notTokenizer) {
-                throw notCheckpoint;
+                throw Unrecognised.file(model, notCheckpoint, notTokenizer);
             }
         }
         try (m) {
