@@ -42,6 +42,8 @@ public final class CudaBackend implements Backend, DeviceSampling, BandwidthProb
 
     /** Address of the buffer whose q8_1 copy {@link #q8} holds (0: none); see {@link #matmul}. */
     private long q8Of;
+    /** Row length {@link #q8} was quantized with. */
+    private int q8Cols;
     private double bandwidth;
     private int nTokens = 1;
     private int startPos;
@@ -265,9 +267,10 @@ public final class CudaBackend implements Backend, DeviceSampling, BandwidthProb
                 xq = q8.address();
                 // Q, K, V (and gate, up) read the same input: quantize it once and reuse the q8_1 copy until an
                 // op other than a mat-vec runs (every other op may write the input) or a mat-vec writes it.
-                if (q8Of != addr(x)) {
+                if (q8Of != addr(x) || q8Cols != cols) {
                     check(CudaKernels.l4j_quantize_q8_1(xq, addr(x), cols, 1, h()), "l4j_quantize_q8_1" + call);
                     q8Of = addr(x);
+                    q8Cols = cols;
                 }
             }
             if (addr(out) == q8Of) {
@@ -276,6 +279,7 @@ public final class CudaBackend implements Backend, DeviceSampling, BandwidthProb
             check(CudaKernels.l4j_mmvq(addr(out), w.addr(), w.type(), rows, cols, addr(x), xq, h()),
                     "l4j_mmvq" + call);
         } else {
+            q8Of = 0;
             check(CudaKernels.l4j_mmq(addr(out), w.addr(), w.type(), rows, cols, addr(x), n, h()), "l4j_mmq" + call);
         }
     }
