@@ -89,7 +89,9 @@ done
 
 echo "== bench (synthetic LLaMA-2-7B: pp512, tg128, 3 repetitions)"
 : >"$LOG/bench.md"
-if (cd "$B/app" && timeout 60 "$JAVA" "${JFLAGS[@]}" -cp "$CP" dev.llama4j.cli.Main bench --help) >/dev/null 2>&1; then
+# picocli answers `bench --help` with the top-level help when there is no bench command: look for it in the list
+if (cd "$B/app" && timeout 60 "$JAVA" "${JFLAGS[@]}" -cp "$CP" dev.llama4j.cli.Main --help 2>/dev/null) \
+     | grep -qE '^ +bench( |$)'; then
   for q in Q4_0 Q8_0 F16; do
     if [ $GPU = 0 ]; then note "bench $q" "skipped: no GPU"; continue; fi
     secs=$(limit 75)
