@@ -4,6 +4,7 @@
 #include "quant.cuh"
 
 #define MMV_WARPS 4
+#define MMV_ROWS 2
 
 __global__ void quantize_q8_1(block_q8_1* xq, const float* x, long long n_blocks) {
     const long long b = ((long long) blockIdx.x * blockDim.x + threadIdx.x) / L4J_WARP;
@@ -23,27 +24,51 @@ __global__ void quantize_q8_1(block_q8_1* xq, const float* x, long long n_blocks
     }
 }
 
+// Integer types: MMV_ROWS rows per warp share each q8_1 block of x (read once per chunk, not once per row); the
+// chunk loop is unrolled so several blocks' loads are in flight per lane. Consecutive lanes read consecutive
+// blocks of a row, so each warp load instruction covers one contiguous span of the row.
 template <int TYPE>
-__global__ void mmvq_q8(float* out, const uint8_t* w, long long rb, int rows, int cols, const block_q8_1* xq) {
-    const int row = blockIdx.x * MMV_WARPS + threadIdx.x / L4J_WARP;
+__global__ void __launch_bounds__(MMV_WARPS * L4J_WARP)
+mmvq_q8(float* __restrict__ out, const uint8_t* __restrict__ w, long long rb, int rows, int cols,
+        const block_q8_1* __restrict__ xq) {
+    const int row0 = (blockIdx.x * MMV_WARPS + threadIdx.x / L4J_WARP) * MMV_ROWS;
     const int lane = threadIdx.x % L4J_WARP;
-    if (row >= rows) {
+    if (row0 >= rows) {
         return;
     }
-    const uint8_t* wr = w + row * rb;
     const int chunks = cols / QK8_1;
-    float sum = 0.0f;
-    for (int i = lane; i < chunks; i += L4J_WARP) {
-        sum += qtype<TYPE>::vec_dot_q8_1(wr, i, xq + i);
+    float sum[MMV_ROWS];
+#pragma unroll
+    for (int r = 0; r < MMV_ROWS; r++) {
+        sum[r] = 0.0f;
     }
-    sum = warp_sum(sum);
-    if (lane == 0) {
-        out[row] = sum;
+#pragma unroll 4
+    for (int i = lane; i < chunks; i += L4J_WARP) {
+        const block_q8_1* x = xq + i;
+#pragma unroll
+        for (int r = 0; r < MMV_ROWS; r++) {
+            if (row0 + r < rows) {
+                sum[r] += qtype<TYPE>::vec_dot_q8_1(w + (long long) (row0 + r) * rb, i, x);
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < MMV_ROWS; r++) {
+        const float v = warp_sum(sum[r]);
+        if (lane == 0 && row0 + r < rows) {
+            out[row0 + r] = v;
+        }
     }
 }
 
+// Float types: each lane reads 16 bytes of the row at a time (4 F32 or 8 F16/BF16 weights) with the matching
+// float4 loads of x, where the row length allows (cols a multiple of the vector width); element by element
+// otherwise.
 template <int TYPE>
-__global__ void mmv_float(float* out, const uint8_t* w, long long rb, int rows, int cols, const float* x) {
+__global__ void __launch_bounds__(MMV_WARPS * L4J_WARP)
+mmv_float(float* __restrict__ out, const uint8_t* __restrict__ w, long long rb, int rows, int cols,
+          const float* __restrict__ x) {
+    constexpr int V = 16 / qtype<TYPE>::bytes;
     const int row = blockIdx.x * MMV_WARPS + threadIdx.x / L4J_WARP;
     const int lane = threadIdx.x % L4J_WARP;
     if (row >= rows) {
@@ -51,8 +76,24 @@ __global__ void mmv_float(float* out, const uint8_t* w, long long rb, int rows, 
     }
     const uint8_t* wr = w + row * rb;
     float sum = 0.0f;
-    for (int k = lane; k < cols; k += L4J_WARP) {
-        sum += qtype<TYPE>::dequant(wr, k) * x[k];
+    if (cols % V == 0) {
+        const uint4* wv = (const uint4*) wr;
+        const float4* xv = (const float4*) x;
+#pragma unroll 4
+        for (int j = lane; j < cols / V; j += L4J_WARP) {
+            const uint4 q = __ldg(wv + j);
+            const uint8_t* qb = (const uint8_t*) &q;
+#pragma unroll
+            for (int h = 0; h < V / 4; h++) {
+                const float4 xs = __ldg(xv + j * (V / 4) + h);
+                sum += qtype<TYPE>::dequant(qb, 4 * h) * xs.x + qtype<TYPE>::dequant(qb, 4 * h + 1) * xs.y
+                     + qtype<TYPE>::dequant(qb, 4 * h + 2) * xs.z + qtype<TYPE>::dequant(qb, 4 * h + 3) * xs.w;
+            }
+        }
+    } else {
+        for (int k = lane; k < cols; k += L4J_WARP) {
+            sum += qtype<TYPE>::dequant(wr, k) * x[k];
+        }
     }
     sum = warp_sum(sum);
     if (lane == 0) {
@@ -69,10 +110,11 @@ template <int TYPE>
 struct mmvq_cuda {
     static void run(float* out, const uint8_t* w, long long rb, int rows, int cols, const float* x,
                     const block_q8_1* xq, cudaStream_t s) {
-        const dim3 grid(ceil_div(rows, MMV_WARPS));
         if constexpr (qtype<TYPE>::q8) {
+            const dim3 grid(ceil_div(rows, MMV_WARPS * MMV_ROWS));
             mmvq_q8<TYPE><<<grid, MMV_WARPS * L4J_WARP, 0, s>>>(out, w, rb, rows, cols, xq);
         } else {
+            const dim3 grid(ceil_div(rows, MMV_WARPS));
             mmv_float<TYPE><<<grid, MMV_WARPS * L4J_WARP, 0, s>>>(out, w, rb, rows, cols, x);
         }
     }

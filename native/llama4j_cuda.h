@@ -95,6 +95,18 @@ int l4j_add(l4j_ptr_t x, l4j_ptr_t y, long long n, l4j_stream_t stream);
 /* *out_index = index of the largest of x[0..n) (lowest index among equals; NaN never wins). */
 int l4j_argmax(l4j_ptr_t out_index, l4j_ptr_t x, int n, l4j_stream_t stream);
 
+/* The sampler's draw (no penalties): top-k (1..L4J_SAMPLE_MAX_K), top-p, min-p (0 = off), temperature (> 0),
+ * softmax, and the first candidate (sorted by logit descending, lower id first) whose cumulative probability
+ * exceeds u in [0, 1). Writes the token id to *out_index. Matches dev.llama4j.sampling.Sampler#sampleWith. */
+#define L4J_SAMPLE_MAX_K 1024
+int l4j_sample(l4j_ptr_t out_index, l4j_ptr_t logits, int n, int top_k, float top_p, float min_p, float temperature,
+               float u, l4j_stream_t stream);
+
+/* Deliberate faults for tests: kind 0 = a launch the runtime rejects (cudaErrorInvalidConfiguration, context stays
+ * usable); kind 1 = a kernel writing to `address` (an address nothing owns gives cudaErrorIllegalAddress at the
+ * next synchronization, which poisons the context for the rest of the process). */
+int l4j_fault(int kind, l4j_ptr_t address, l4j_stream_t stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -94,6 +94,7 @@ int main() {
         const int c2 = k ? 1792 : (t.block == 32 ? 4128 : 1001);
         for (int rows : {1, 7, 37, 300}) test_mmvq(t, rows, c1);
         test_mmvq(t, 129, c2);
+        if (t.block == 1) test_mmvq(t, 33, 4096);  // 16-byte vector loads (cols a multiple of 8)
         test_mmq(t, 37, c1, 1);
         test_mmq(t, 65, c1, 70);
         test_mmq(t, 130, c2, 5);

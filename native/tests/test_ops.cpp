@@ -1,4 +1,6 @@
 // Kernel tests of the elementwise ops: rms_norm, rope, embed (every type), swiglu, add, argmax, error codes.
+#include <algorithm>
+#include <cmath>
 #include "test_util.h"
 
 static void test_rms_norm(int dim, int rows) {
@@ -88,6 +90,30 @@ static void test_argmax(int n) {
     expect_eq_int(what, di.get<int>()[0], hi);
 }
 
+// top-k draw with temperature (no top-p / min-p; those are checked against the Java sampler by CudaSamplingTest)
+static void test_sample(int n, int k, float temp, float u) {
+    auto x = randn(n, 3.0f);
+    if (n > 10) x[n - 1] = x[0];  // a tie: the lower id sorts first
+    std::vector<int> idx(n);
+    for (int i = 0; i < n; i++) idx[i] = i;
+    std::stable_sort(idx.begin(), idx.end(), [&](int a, int b) { return x[a] > x[b]; });
+    const int kk = k < n ? k : n;
+    std::vector<double> p(kk);
+    double sum = 0;
+    for (int i = 0; i < kk; i++) sum += p[i] = std::exp((x[idx[i]] - x[idx[0]]) / (double) temp);
+    int want = idx[kk - 1];
+    double cdf = 0;
+    for (int i = 0; i < kk; i++) {
+        cdf += p[i] / sum;
+        if (u < cdf) { want = idx[i]; break; }
+    }
+    Dev dx(x), di(sizeof(int));
+    CHECK_L4J(l4j_sample(di.addr(), dx.addr(), n, k, 1.0f, 0.0f, temp, u, 0));
+    char what[96];
+    std::snprintf(what, sizeof what, "sample n=%d k=%d t=%.2f u=%.3f", n, k, temp, u);
+    expect_eq_int(what, di.get<int>()[0], want);
+}
+
 static void test_errors() {
     int r = l4j_rms_norm(0, 0, 0, 0, 1, 1e-5f, 0);
     expect_eq_int("rms_norm dim=0 -> L4J_ERR_ARG", r, L4J_ERR_ARG);
@@ -110,6 +136,11 @@ int main() {
     for (const auto& t : TYPES) test_embed(t, t.block == 256 ? 512 : (t.block == 1 ? 67 : 96), 13);
     for (long long n : {1LL, 172LL, 11008LL, 100003LL}) test_swiglu_add(n);
     for (int n : {1, 5, 512, 32000, 100001}) test_argmax(n);
+    for (int n : {1, 7, 32000, 100001}) {
+        for (int k : {1, 3, 40, 1024}) {
+            for (float u : {0.0f, 0.37f, 0.9f}) test_sample(n, k, 0.8f, u);
+        }
+    }
     test_errors();
     return finish("test_ops");
 }

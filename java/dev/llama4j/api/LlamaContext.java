@@ -171,8 +171,13 @@ public final class LlamaContext implements AutoCloseable {
         int n = 0;
         StopReason reason;
         int[] one = new int[1];
+        // On a backend with DeviceSampling (and no penalties) the token is picked where the logits are: the host
+        // reads back one id per step; the draw's uniform number still comes from the sampler's seeded sequence.
+        boolean onDevice = model.picksOnDevice(o.sampling());
         while (true) {
-            int next = sampler.sample(logits);
+            int next = onDevice
+                    ? model.pickOnDevice(state, o.sampling(), o.sampling().greedy() ? 0f : sampler.nextUniform())
+                    : sampler.sample(logits);
             out[n++] = next;
             if (next == eos || next == bos || o.isStopToken(next)) {
                 listener.onToken(next, stops.feed(decoder.flush()) + stops.flush());
@@ -194,7 +199,7 @@ public final class LlamaContext implements AutoCloseable {
             listener.onToken(next, text);
             sampler.accept(next);
             one[0] = next;
-            model.forward(state, one, 1, pos, logits);
+            model.forward(state, one, 1, pos, onDevice ? null : logits);
             append(one, 1);
         }
         long t2 = System.nanoTime();

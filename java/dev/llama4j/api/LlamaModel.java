@@ -4,6 +4,8 @@ import dev.llama4j.backend.Backend;
 import dev.llama4j.chat.ChatTemplate;
 import dev.llama4j.chat.ChatTemplates;
 import dev.llama4j.backend.Backends;
+import dev.llama4j.backend.DeviceSampling;
+import dev.llama4j.sampling.SamplingParams;
 import dev.llama4j.model.Config;
 import dev.llama4j.model.Llama;
 import dev.llama4j.model.ModelFile;
@@ -132,6 +134,25 @@ public final class LlamaModel implements AutoCloseable {
         synchronized (stepLock) {
             llama.forward(s, tokens, n, pos, logits);
         }
+    }
+
+    /**
+     * The next token picked on the backend from {@code s}'s logits (greedy or the draw with {@code u}), or -1 where
+     * the backend has no {@link DeviceSampling} or cannot handle {@code p}.
+     */
+    int pickOnDevice(State s, SamplingParams p, float u) {
+        if (!(backend instanceof DeviceSampling d) || !DeviceSampling.supports(p)) {
+            return -1;
+        }
+        synchronized (stepLock) {
+            int vocab = config().vocabSize();
+            return p.greedy() ? d.argmax(s.logits(), vocab) : d.sample(s.logits(), vocab, p, u);
+        }
+    }
+
+    /** Whether {@link #pickOnDevice} picks tokens for {@code p}. */
+    boolean picksOnDevice(SamplingParams p) {
+        return backend instanceof DeviceSampling && DeviceSampling.supports(p);
     }
 
     int batchSize() {

@@ -49,7 +49,7 @@ public final class Llama {
 
     /**
      * Runs {@code tokens[0..n)} at positions {@code pos..pos+n-1} through the model in one batch and writes the
-     * logits of the last token to {@code logits}. The caller keeps {@code n <= s.maxBatch} and
+     * logits of the last token to {@code logits} (null: leave them in {@link State#logits()} only). The caller keeps {@code n <= s.maxBatch} and
      * {@code pos + n <= s.contextLength()}.
      */
     public void forward(State s, int[] tokens, int n, int pos, float[] logits) {
@@ -96,6 +96,8 @@ public final class Llama {
             // classifier into logits
             b.matmul(s.logits, w.classifier, s.xLast, 1);
         });
-        b.read(s.logits, 0, logits, c.vocabSize());
+        if (logits != null) {
+            b.read(s.logits, 0, logits, c.vocabSize());
+        }
     }
 }

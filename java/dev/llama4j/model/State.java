@@ -40,6 +40,11 @@ public final class State {
     }
 
     /** Positions the KV cache holds. */
+    /** The logits of the last step's last token ([vocab]), where the backend keeps them. */
+    public Buf logits() {
+        return logits;
+    }
+
     public int contextLength() {
         return kv.contextLength();
     }

@@ -54,11 +54,32 @@ public final class Sampler {
         if (params.greedy()) {
             return argmax(c.logits, c.size);
         }
+        return draw(c, rng.nextFloat());
+    }
+
+    /**
+     * The chain without penalties, with the draw's uniform number {@code u} in [0, 1) given: what a device
+     * sampler ({@link dev.llama4j.backend.DeviceSampling}) must reproduce. Does not touch the random sequence.
+     */
+    public int sampleWith(float[] logits, float u) {
+        Candidates c = candidates;
+        c.reset(logits, vocab);
+        if (params.greedy()) {
+            return argmax(c.logits, c.size);
+        }
+        return draw(c, u);
+    }
+
+    /** The next uniform number of this sampler's seeded sequence (what {@link #sample} would draw with). */
+    public float nextUniform() {
+        return rng.nextFloat();
+    }
+
+    private int draw(Candidates c, float r) {
         for (SamplerLink link : chain) {
             link.apply(c);
         }
         c.softmax();
-        float r = rng.nextFloat();
         float cdf = 0;
         for (int i = 0; i < c.size; i++) {
             cdf += c.probs[i];

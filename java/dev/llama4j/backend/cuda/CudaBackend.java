@@ -4,6 +4,9 @@ import static dev.llama4j.backend.cuda.CudaKernels.check;
 
 import dev.llama4j.Llama4jException;
 import dev.llama4j.backend.Backend;
+import dev.llama4j.backend.BandwidthProbe;
+import dev.llama4j.backend.DeviceSampling;
+import dev.llama4j.sampling.SamplingParams;
 import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.tensor.Tensor;
 import jcuda.Pointer;
@@ -19,7 +22,7 @@ import jcuda.driver.JCudaDriver;
  * <p>A step's token ids and start position live in device memory. A one-token (decode) step is captured once as
  * a CUDA graph and replayed (see {@link CudaGraphStep}); prompt steps run eagerly. Open with {@link #open(int)}.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, DeviceSampling, BandwidthProbe {
     /** Positions per attention split in decode. */
     static final int SPLIT_LEN = 256;
     /** Device memory kept free for the runtime, graphs and scratch. */
@@ -37,6 +40,11 @@ public final class CudaBackend implements Backend {
     private DevicePointer q8;
     private DevicePointer attScratch;
 
+    /** Address of the buffer whose q8_1 copy {@link #q8} holds (0: none); see {@link #matmul}. */
+    private long q8Of;
+    /** Row length {@link #q8} was quantized with. */
+    private int q8Cols;
+    private double bandwidth;
     private int nTokens = 1;
     private int startPos;
     private boolean dry;
@@ -143,6 +151,7 @@ public final class CudaBackend implements Backend {
         Cu.check(JCudaDriver.cuMemcpyHtoD(pos, Pointer.to(new int[] {start}), 4), "cuMemcpyHtoD(pos)");
         nTokens = n;
         startPos = start;
+        q8Of = 0;
         if (n > 1) {
             body.run();
             return;
@@ -196,6 +205,7 @@ public final class CudaBackend implements Backend {
                 mem.free(q8);
             }
             q8 = mem.alloc(need);
+            q8Of = 0;
         }
     }
 
@@ -218,6 +228,7 @@ public final class CudaBackend implements Backend {
         if (record(1, addr(out), w.addr(), dim, nTokens)) {
             return;
         }
+        q8Of = 0;
         check(CudaKernels.l4j_embed(addr(out), w.addr(), w.type(), dim, (int) w.t.rows(), tokens.address(), nTokens,
                 h()), "l4j_embed(" + w.t.name() + ")");
     }
@@ -232,6 +243,7 @@ public final class CudaBackend implements Backend {
         if (record(2, addr(out), addr(x), w.addr(), dim, n, Float.floatToIntBits(eps))) {
             return;
         }
+        q8Of = 0;
         check(CudaKernels.l4j_rms_norm(addr(out), addr(x), w.addr(), dim, n, eps, h()), "l4j_rms_norm");
     }
 
@@ -253,11 +265,21 @@ public final class CudaBackend implements Backend {
             if (CudaKernels.l4j_type_uses_q8_1(w.type()) != 0) {
                 ensureQ8(cols);
                 xq = q8.address();
-                check(CudaKernels.l4j_quantize_q8_1(xq, addr(x), cols, 1, h()), "l4j_quantize_q8_1" + call);
+                // Q, K, V (and gate, up) read the same input: quantize it once and reuse the q8_1 copy until an
+                // op other than a mat-vec runs (every other op may write the input) or a mat-vec writes it.
+                if (q8Of != addr(x) || q8Cols != cols) {
+                    check(CudaKernels.l4j_quantize_q8_1(xq, addr(x), cols, 1, h()), "l4j_quantize_q8_1" + call);
+                    q8Of = addr(x);
+                    q8Cols = cols;
+                }
+            }
+            if (addr(out) == q8Of) {
+                q8Of = 0;
             }
             check(CudaKernels.l4j_mmvq(addr(out), w.addr(), w.type(), rows, cols, addr(x), xq, h()),
                     "l4j_mmvq" + call);
         } else {
+            q8Of = 0;
             check(CudaKernels.l4j_mmq(addr(out), w.addr(), w.type(), rows, cols, addr(x), n, h()), "l4j_mmq" + call);
         }
     }
@@ -267,6 +289,7 @@ public final class CudaBackend implements Backend {
         if (record(4, addr(v), width, headSize, ropeDim, Float.floatToIntBits(theta), nTokens)) {
             return;
         }
+        q8Of = 0;
         check(CudaKernels.l4j_rope(addr(v), nTokens, width, headSize, ropeDim, theta, pos.address(), h()),
                 "l4j_rope");
     }
@@ -277,6 +300,7 @@ public final class CudaBackend implements Backend {
         if (record(5, c.k.address(), layer, addr(k), addr(v), nTokens)) {
             return;
         }
+        q8Of = 0;
         check(CudaKernels.l4j_kv_store(c.layer(c.k, layer), c.layer(c.v, layer), addr(k), addr(v), c.kvDim, nTokens,
                 c.contextLength, pos.address(), h()), "l4j_kv_store");
     }
@@ -287,6 +311,7 @@ public final class CudaBackend implements Backend {
         if (record(6, addr(out), addr(q), c.k.address(), layer, nHeads, nKvHeads, headSize, nTokens)) {
             return;
         }
+        q8Of = 0;
         int splitLen;
         int nSplits;
         if (nTokens == 1) {  // decode: fixed by the context, so a captured graph serves every position
@@ -310,6 +335,7 @@ public final class CudaBackend implements Backend {
         if (record(7, addr(hb), addr(hb2), n)) {
             return;
         }
+        q8Of = 0;
         check(CudaKernels.l4j_swiglu(addr(hb), addr(hb2), n, h()), "l4j_swiglu");
     }
 
@@ -318,6 +344,7 @@ public final class CudaBackend implements Backend {
         if (record(8, addr(x), addr(y), n)) {
             return;
         }
+        q8Of = 0;
         check(CudaKernels.l4j_add(addr(x), addr(y), n, h()), "l4j_add");
     }
 
@@ -326,6 +353,7 @@ public final class CudaBackend implements Backend {
         if (record(9, addr(dst), dstOff, addr(src), srcOff, n)) {
             return;
         }
+        q8Of = 0;
         Cu.check(JCudaDriver.cuMemcpyDtoDAsync(gpu(dst).p.withByteOffset(4L * dstOff),
                 gpu(src).p.withByteOffset(4L * srcOff), 4L * n, stream), "cuMemcpyDtoDAsync");
     }
@@ -341,19 +369,59 @@ public final class CudaBackend implements Backend {
     /** Copies {@code n} floats from the host into {@code dst} at {@code offset}. Waits for pending work. */
     public void write(Buf dst, int offset, float[] src, int n) {
         bind();
+        q8Of = 0;
         Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
         Cu.check(JCudaDriver.cuMemcpyHtoD(gpu(dst).p.withByteOffset(4L * offset), Pointer.to(src), 4L * n),
                 "cuMemcpyHtoD");
     }
 
     /** Greedy sampling on the device: the index of the largest of {@code x[0..n)} (lowest among equals). */
+    @Override
     public int argmax(Buf x, int n) {
         bind();
         check(CudaKernels.l4j_argmax(argmaxOut.address(), addr(x), n, h()), "l4j_argmax");
+        return readIndex();
+    }
+
+    @Override
+    public int sample(Buf x, int n, SamplingParams p, float u) {
+        if (!DeviceSampling.supports(p) || p.greedy()) {
+            throw new IllegalArgumentException("the device draw needs top_k in 1.." + MAX_TOP_K
+                    + ", temperature > 0 and no penalties: " + p);
+        }
+        bind();
+        check(CudaKernels.l4j_sample(argmaxOut.address(), addr(x), n, p.topK(), p.topP(), p.minP(), p.temperature(),
+                u, h()), "l4j_sample");
+        return readIndex();
+    }
+
+    private int readIndex() {
         Cu.check(JCudaDriver.cuStreamSynchronize(stream), "cuStreamSynchronize");
         int[] id = {0};
         Cu.check(JCudaDriver.cuMemcpyDtoH(Pointer.to(id), argmaxOut, 4), "cuMemcpyDtoH");
         return id[0];
+    }
+
+    @Override
+    public String method() {
+        return "device-to-device copy";
+    }
+
+    /**
+     * Device memory bandwidth: the best of several device-to-device copies of a 1 GiB buffer (a smaller one where
+     * less is free), counting the bytes read plus the bytes written. Measured once, then remembered.
+     */
+    @Override
+    public double bytesPerSecond() {
+        if (bandwidth == 0) {
+            bandwidth = BandwidthMeter.copy(stream, mem);
+        }
+        return bandwidth;
+    }
+
+    /** The stream's raw handle (for tests that call the kernel binding directly). */
+    long streamHandle() {
+        return h();
     }
 
     @Override

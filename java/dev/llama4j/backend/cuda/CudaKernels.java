@@ -88,4 +88,9 @@ public final class CudaKernels {
     public static native int l4j_add(long x, long y, long n, long stream);
 
     public static native int l4j_argmax(long outIndex, long x, int n, long stream);
+
+    public static native int l4j_sample(
+            long outIndex, long x, int n, int topK, float topP, float minP, float temperature, float u, long stream);
+
+    public static native int l4j_fault(int kind, long address, long stream);
 }

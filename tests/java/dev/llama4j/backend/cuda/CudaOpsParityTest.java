@@ -347,6 +347,41 @@ class CudaOpsParityTest {
         }
     }
 
+    /** The decode mat-vec reuses the q8_1 copy of its input for consecutive mat-vecs, never after it changed. */
+    @Test
+    void quantizedInputReusedOnlyWhileUnchanged() {
+        int rows = 40;
+        int cols = 96;
+        float[] x = randn(cols, 1f);
+        float[] y = randn(cols, 1f);
+        float[] wa = new float[rows * cols];
+        float[] wb = new float[rows * cols];
+        Weight ga = gpu.weight(q8("wa", cols, rows, wa));
+        Weight gb = gpu.weight(q8("wb", cols, rows, wb));
+        Buf bx = upload(x);
+        Buf by = upload(y);
+        Buf o1 = gpu.buffer(rows);
+        Buf o2 = gpu.buffer(rows);
+        Buf o3 = gpu.buffer(rows);
+        Runnable body = () -> {
+            gpu.matmul(o1, ga, bx, 1);
+            gpu.matmul(o2, gb, bx, 1);  // same input: reuses its q8_1 copy
+            gpu.add(bx, by, cols);      // the input changes
+            gpu.matmul(o3, ga, bx, 1);  // must quantize again
+        };
+        for (int step = 0; step < 4; step++) {  // eager, captured, replayed
+            gpu.write(bx, 0, x, cols);
+            gpu.step(new int[] {0}, 1, step, body);
+            float[] xy = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                xy[i] = x[i] + y[i];
+            }
+            assertClose(matmulRef(wa, rows, cols, x, 1), get(o1, rows), 2e-2, "first mat-vec, step " + step);
+            assertClose(matmulRef(wb, rows, cols, x, 1), get(o2, rows), 2e-2, "reused input, step " + step);
+            assertClose(matmulRef(wa, rows, cols, xy, 1), get(o3, rows), 2e-2, "changed input, step " + step);
+        }
+    }
+
     @Test
     void unsupportedTypeNamesTensorAndType() {
         Tensor t = new Tensor("blk.0.ffn_up.weight", GgmlType.Q4_1, new long[] {32, 1},
