@@ -86,11 +86,10 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         long rowBytes = w.rowBytes();
         int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens));
         if (nTokens == 1) {
+            float[] prep = dot.prepare(x, cols);
             workers.forRange(rows, grain, (r0, r1) -> {
                 float[] scratch = new float[dot.scratchSize()];
-                for (int r = r0; r < r1; r++) {
-                    out[r] = dot.dot(data, r * rowBytes, x, 0, cols, scratch);
-                }
+                dot.rows(data, rowBytes, r0, r1, x, cols, prep, out, scratch);
             });
         } else {
             workers.forRange(rows, grain, (r0, r1) -> {
