@@ -1,5 +1,6 @@
 package dev.llama4j.backend.cpu;
 
+import dev.llama4j.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -129,6 +130,24 @@ final class Q4_0Dot implements RowDot {
                 a0 = s0.fma(FloatVector.broadcast(Vec.F, Float.float16ToFloat(w.get(Vec.SHORT_LE, o))), a0);
             }
             out[r] = Vec.sum(a0);
+        }
+    }
+
+    /** Vectorized, the same products {@code ((q & 15) - 8) · d} as {@link dev.llama4j.tensor.Dequant}. */
+    @Override
+    public void dequantize(GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int cols) {
+        if (Vec.L != QK / 2) {
+            RowDot.super.dequantize(type, w, off, dst, dstOff, cols);
+            return;
+        }
+        for (int b = 0, nb = cols / QK; b < nb; b++, off += BYTES) {
+            FloatVector d = FloatVector.broadcast(Vec.F, Float.float16ToFloat(w.get(Vec.SHORT_LE, off)));
+            IntVector q = (IntVector) ByteVector.fromMemorySegment(Vec.B, w, off + 2, Vec.LE)
+                    .convertShape(VectorOperators.B2I, Vec.I, 0);
+            ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d)
+                    .intoArray(dst, dstOff + b * QK);
+            ((FloatVector) q.lanewise(VectorOperators.LSHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0))
+                    .mul(d).intoArray(dst, dstOff + b * QK + 16);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.llama4j.backend.cpu;
 
+import dev.llama4j.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -108,6 +109,22 @@ final class Q8_0Dot implements RowDot {
                 a0 = s0.fma(FloatVector.broadcast(Vec.F, Float.float16ToFloat(w.get(Vec.SHORT_LE, o))), a0);
             }
             out[r] = Vec.sum(a0);
+        }
+    }
+
+    /** Vectorized, the same products {@code q · d} as {@link dev.llama4j.tensor.Dequant}. */
+    @Override
+    public void dequantize(GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int cols) {
+        if (Vec.L != QK / 2) {
+            RowDot.super.dequantize(type, w, off, dst, dstOff, cols);
+            return;
+        }
+        for (int b = 0, nb = cols / QK; b < nb; b++, off += BYTES) {
+            FloatVector d = FloatVector.broadcast(Vec.F, Float.float16ToFloat(w.get(Vec.SHORT_LE, off)));
+            ((FloatVector) ByteVector.fromMemorySegment(Vec.B, w, off + 2, Vec.LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(d).intoArray(dst, dstOff + b * QK);
+            ((FloatVector) ByteVector.fromMemorySegment(Vec.B, w, off + 18, Vec.LE)
+                    .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(d).intoArray(dst, dstOff + b * QK + 16);
         }
     }
 }

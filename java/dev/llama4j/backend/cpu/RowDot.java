@@ -47,6 +47,11 @@ interface RowDot {
 
     /** The row dequantized into {@code dst[0 .. cols)}, exactly as {@link Dequant} does it. */
     default void dequantize(GgmlType type, MemorySegment w, long off, float[] dst, int cols) {
-        Dequant.dequantizeRow(type, w, off, dst, 0, cols);
+        dequantize(type, w, off, dst, 0, cols);
+    }
+
+    /** The row dequantized into {@code dst[dstOff .. dstOff+cols)}, exactly as {@link Dequant} does it. */
+    default void dequantize(GgmlType type, MemorySegment w, long off, float[] dst, int dstOff, int cols) {
+        Dequant.dequantizeRow(type, w, off, dst, dstOff, cols);
     }
 }
