@@ -86,10 +86,22 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         long rowBytes = w.rowBytes();
         int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens));
         if (nTokens == 1) {
+            float[] prep = dot.prepare(x, cols);
             workers.forRange(rows, grain, (r0, r1) -> {
                 float[] scratch = new float[dot.scratchSize()];
-                for (int r = r0; r < r1; r++) {
-                    out[r] = dot.dot(data, r * rowBytes, x, 0, cols, scratch);
+                dot.rows(data, rowBytes, r0, r1, x, cols, prep, out, scratch);
+            });
+        } else if (cols % Vec.L == 0) {
+            int groups = (rows + 3) / 4;
+            workers.forRange(groups, Math.max(1, grain / 4), (g0, g1) -> {
+                float[] tile = new float[4 * cols];
+                for (int g = g0; g < g1; g++) {
+                    int r = 4 * g;
+                    int nr = Math.min(4, rows - r);
+                    for (int k = 0; k < nr; k++) {
+                        dot.dequantize(type, data, (r + k) * rowBytes, tile, k * cols, cols);
+                    }
+                    Tiles.mul(tile, nr, x, cols, nTokens, out, rows, r);
                 }
             });
         } else {

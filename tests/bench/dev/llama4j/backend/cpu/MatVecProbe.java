@@ -1,0 +1,69 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+/**
+ * A quick, load-tolerant companion to {@link MatVecBenchmark} and {@link MatMatBenchmark} for shared machines:
+ * alternates a sequential read and the op many times and reports the best rate of each (best-of is what survives
+ * other processes' load), and their ratio.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.llama4j.backend.cpu.MatVecProbe
+ * [threads] [rounds] [types] [shapes] [tokens]}, e.g. {@code 2 40 Q4_0,Q8_0 4096x4096,11008x4096 1,32,128}.
+ */
+public final class MatVecProbe {
+    private MatVecProbe() {}
+
+    public static void main(String[] args) {
+        int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
+        String[] types = (args.length > 2 ? args[2] : "Q4_0,Q8_0").split(",");
+        String[] shapes = (args.length > 3 ? args[3] : "4096x4096,11008x4096").split(",");
+        String[] tokens = (args.length > 4 ? args[4] : "1").split(",");
+        try (VectorOps ops = new VectorOps(threads); Workers readers = new Workers(threads)) {
+            for (String type : types) {
+                for (String shape : shapes) {
+                    for (String tk : tokens) {
+                        run(ops, readers, GgmlType.valueOf(type), shape, Integer.parseInt(tk), rounds);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void run(VectorOps ops, Workers readers, GgmlType t, String shape, int nTokens, int rounds) {
+        String[] rc = shape.split("x");
+        int rows = Integer.parseInt(rc[0]);
+        int cols = Integer.parseInt(rc[1]);
+        long bytes = t.bytesFor(cols) * rows;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment m = arena.allocate(bytes, 64);
+            RandomTensors.fill(t, m, (long) rows * cols, new Random(1));
+            Tensor w = new Tensor("probe", t, new long[] {cols, rows}, m);
+            float[] x = RandomTensors.floats(nTokens * cols, new Random(2));
+            float[] out = new float[nTokens * rows];
+            long bestRead = Long.MAX_VALUE;
+            long bestOp = Long.MAX_VALUE;
+            int sink = 0;
+            for (int i = 0; i < rounds + 5; i++) {
+                long t0 = System.nanoTime();
+                sink += MatVecBenchmark.sum(readers, m, bytes);
+                long t1 = System.nanoTime();
+                ops.matmul(out, w, x, nTokens);
+                long t2 = System.nanoTime();
+                if (i >= 5) {
+                    bestRead = Math.min(bestRead, t1 - t0);
+                    bestOp = Math.min(bestOp, t2 - t1);
+                }
+            }
+            double readGb = bytes / (double) bestRead;
+            double opGb = bytes / (double) bestOp;
+            System.out.printf("%-5s %-10s tokens %4d threads %d: read %6.2f GB/s, op %6.2f GB/s (%5.1f%%), "
+                            + "%8.1f us/op, %8.2f us/token%s%n", t, shape, nTokens, ops.threads(), readGb, opGb,
+                    100 * opGb / readGb, bestOp / 1e3, bestOp / 1e3 / nTokens, sink == 42 ? "" : "");
+        }
+    }
+}
