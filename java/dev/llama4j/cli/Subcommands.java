@@ -7,6 +7,7 @@ final class Subcommands {
     private Subcommands() {}
 
     static List<Object> all() {
-        return List.of(new InfoCommand(), new TokenizeCommand(), new GenerateCommand());
+        return List.of(new InfoCommand(), new TokenizeCommand(), new GenerateCommand(), new BenchCommand(),
+                new SynthCommand());
     }
 }
