@@ -2,6 +2,7 @@ package dev.llama4j.gguf;
 
 import dev.llama4j.tensor.Tensor;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -210,6 +211,24 @@ public final class GgufWriter {
      * {@code dataStart + tensorOffset(name)} itself (e.g. into a sparse file).
      */
     public long writeHeader(WritableByteChannel ch) throws IOException {
+        ByteBuffer h = header();
+        long start = h.remaining();
+        writeFully(ch, h);
+        return start;
+    }
+
+    /** Bytes of the tensor data section (each tensor padded to the alignment). */
+    public long dataBytes() {
+        return dataBytes;
+    }
+
+    /** Bytes of the whole file: header, metadata, tensor infos, padding and data. */
+    public long totalBytes() {
+        return Math.addExact(header().remaining(), dataBytes);
+    }
+
+    /** Header, metadata, tensor infos and the padding up to the data section. */
+    private ByteBuffer header() {
         Buf b = new Buf();
         b.i32(GgufReader.MAGIC);
         b.i32(version);
@@ -234,8 +253,31 @@ public final class GgufWriter {
         while (b.size() < start) {
             b.u8(0);
         }
-        writeFully(ch, b.buffer());
-        return start;
+        return b.buffer();
+    }
+
+    /** A channel that writes into {@code seg} from its start (for building a GGUF image in memory). */
+    public static WritableByteChannel into(MemorySegment seg) {
+        return new WritableByteChannel() {
+            private long pos;
+
+            @Override
+            public int write(ByteBuffer src) {
+                int n = src.remaining();
+                MemorySegment.copy(MemorySegment.ofBuffer(src), 0, seg, pos, n);
+                src.position(src.limit());
+                pos += n;
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     private static void writeFully(WritableByteChannel ch, ByteBuffer b) throws IOException {

@@ -47,6 +47,11 @@ public final class ModelFiles {
         }
     }
 
+    /** A model over an already open GGUF file (for example an in-memory image); closing it closes {@code file}. */
+    public static ModelFile of(GgufFile file) {
+        return new Gguf(file);
+    }
+
     private record Gguf(GgufFile file) implements ModelFile {
         @Override
         public Path path() {

@@ -1,22 +1,28 @@
 package dev.llama4j.backend.cpu;
 
+import dev.llama4j.backend.BandwidthProbe;
 import dev.llama4j.backend.Backend;
 import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The CPU backend: computes on the memory-mapped weights in place through a {@link CpuOps} implementation —
  * {@link VectorOps} (Java Vector API, multithreaded) in normal use, {@link ScalarOps} (the reference) in tests.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend implements Backend, BandwidthProbe {
+    private static final int PROBE_RUNS = 3;
     private final CpuOps ops;
     private final String description;
     private final boolean kvF16;
     private int[] tokens = new int[0];
     private int nTokens;
     private int startPos;
+    private final List<MemorySegment> weights = new ArrayList<>();
 
     /** The fast backend on {@code threads} threads. */
     public static CpuBackend vector(int threads, boolean kvF16) {
@@ -48,7 +54,31 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Weight weight(Tensor tensor) {
+        weights.add(tensor.data());
         return new CpuWeight(tensor);
+    }
+
+    /** A sequential read of every weight placed on this backend, on its threads, best of three passes. */
+    @Override
+    public String method() {
+        long bytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();
+        return "vectorized sequential read of the " + bytes + " weight bytes, " + threads() + " thread"
+                + (threads() == 1 ? "" : "s") + ", best of " + PROBE_RUNS;
+    }
+
+    @Override
+    public double bytesPerSecond() {
+        if (ops instanceof VectorOps v) {
+            return ReadProbe.bytesPerSecond(weights, v.workers(), PROBE_RUNS);
+        }
+        try (Workers one = new Workers(1)) {
+            return ReadProbe.bytesPerSecond(weights, one, PROBE_RUNS);
+        }
+    }
+
+    /** Threads the ops run on. */
+    public int threads() {
+        return ops instanceof VectorOps v ? v.threads() : 1;
     }
 
     @Override

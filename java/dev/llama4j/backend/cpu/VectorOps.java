@@ -65,6 +65,10 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         return workers.threads();
     }
 
+    Workers workers() {
+        return workers;
+    }
+
     /** Whether {@code type} has a fast block-dot on this hardware (else the generic block-dot serves it). */
     public boolean hasFastPath(GgmlType type) {
         return !(dots.get(type) instanceof GenericDot);

@@ -1,0 +1,115 @@
+package dev.llama4j.tensor;
+
+import dev.llama4j.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Float32 to ggml tensor data, round-to-nearest exactly as ggml's reference quantizers
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code ggml_fp32_to_fp16_row},
+ * {@code ggml_fp32_to_bf16_row}), so the bytes equal what {@code ggml_quantize_chunk} writes without an importance
+ * matrix.
+ *
+ * <p>Error bounds of quantize→dequantize per element, with {@code amax} the largest |x| of the element's block
+ * (32 values) and u16 = 2^-11 the unit roundoff of F16 (the block scale {@code d} is stored as F16 and so carries a
+ * relative error of at most u16; values assume the scale is a normal F16 number, i.e. amax ≳ 2^-14·127):
+ * <ul>
+ *   <li>F32: exact. F16: relative error ≤ 2^-11 (normal range). BF16: relative error ≤ 2^-8.</li>
+ *   <li>Q8_0: d = amax/127, q = round(x/d) ∈ [-127, 127], value q·fp16(d). |err| ≤ |q|·|fp16(d) − d| + |q·d − x|
+ *       ≤ 127·d·u16 + d/2 = amax/127·(1/2 + 127·u16).</li>
+ *   <li>Q4_0: d = m/−8 with m the block's value of largest magnitude, q = min(15, ⌊x/d + 8.5⌋), value
+ *       (q − 8)·fp16(d), |q − 8| ≤ 8. Rounding is to nearest (|q − 8 − x/d| ≤ 1/2) except where x/d > 7.5 — values
+ *       of the opposite sign to m with |x| > 15/16·amax — which clamp to q = 15 with |q − 8 − x/d| ≤ 1. So
+ *       |err| ≤ 8·|d|·u16 + |d|·(1/2 or 1) = amax/8·(1/2 + 8·u16) outside the clamp zone and
+ *       amax/8·(1 + 8·u16) everywhere.</li>
+ * </ul>
+ */
+public final class Quantize {
+    private Quantize() {}
+
+    /** The types {@link #quantize} writes. */
+    public static boolean supports(GgmlType type) {
+        return switch (type) {
+            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Quantizes {@code n} floats of {@code src} from {@code srcOff} to {@code type}, writing
+     * {@code type.bytesFor(n)} bytes to {@code dst} at {@code dstOff}. {@code n} must be a whole number of blocks.
+     *
+     * @throws IllegalArgumentException for a type {@link #supports} refuses or a partial block
+     */
+    public static void quantize(GgmlType type, float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
+        if (n % type.blockSize() != 0) {
+            throw new IllegalArgumentException(n + " values is not a whole number of " + type + " blocks of "
+                    + type.blockSize());
+        }
+        switch (type) {
+            case F32 -> MemorySegment.copy(src, srcOff, dst, Bytes.F32, dstOff, n);
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(Bytes.I16, dstOff + 2L * i, Float16.fromFloat(src[srcOff + i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(Bytes.I16, dstOff + 2L * i, Float16.floatToBf16(src[srcOff + i]));
+                }
+            }
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    q8_0(src, srcOff + 32 * b, dst, dstOff + 34L * b);
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    q4_0(src, srcOff + 32 * b, dst, dstOff + 18L * b);
+                }
+            }
+            default -> throw new IllegalArgumentException("cannot quantize to " + type
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+        }
+    }
+
+    /** {@code quantize_row_q8_0_ref} for one block: {@code { f16 d; int8 qs[32]; }}. */
+    private static void q8_0(float[] x, int o, MemorySegment dst, long at) {
+        float amax = 0f;
+        for (int j = 0; j < 32; j++) {
+            amax = Math.max(amax, Math.abs(x[o + j]));
+        }
+        float d = amax / 127f;
+        float id = d != 0f ? 1f / d : 0f;
+        dst.set(Bytes.I16, at, Float16.fromFloat(d));
+        for (int j = 0; j < 32; j++) {
+            dst.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) roundf(x[o + j] * id));
+        }
+    }
+
+    /** {@code quantize_row_q4_0_ref} for one block: {@code { f16 d; uint8 qs[16]; }}, low nibbles first half. */
+    private static void q4_0(float[] x, int o, MemorySegment dst, long at) {
+        float amax = 0f;
+        float max = 0f;
+        for (int j = 0; j < 32; j++) {
+            float v = x[o + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -8f;
+        float id = d != 0f ? 1f / d : 0f;
+        dst.set(Bytes.I16, at, Float16.fromFloat(d));
+        for (int j = 0; j < 16; j++) {
+            int lo = Math.min(15, (byte) (int) (x[o + j] * id + 8.5f));
+            int hi = Math.min(15, (byte) (int) (x[o + 16 + j] * id + 8.5f));
+            dst.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) (lo | hi << 4));
+        }
+    }
+
+    /** C's {@code roundf}: to nearest, halves away from zero. */
+    static float roundf(float x) {
+        return (float) Math.copySign(Math.floor(Math.abs((double) x) + 0.5), x);
+    }
+}

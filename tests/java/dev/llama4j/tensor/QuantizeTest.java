@@ -1,0 +1,138 @@
+package dev.llama4j.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.llama4j.TestData;
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.gguf.GgufFile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Our quantizers reproduce ggml's bytes and stay within the stated error bounds (see {@link Quantize}). */
+class QuantizeTest {
+    private static final double U16 = Math.scalb(1.0, -11);
+
+    @Test
+    void reproducesGgmlQuantVectorsByteForByte() {
+        try (GgufFile f = GgufFile.open(TestData.model("quant_vectors.gguf"))) {
+            float[] src = Dequant.dequantize(f.tensor("source"));
+            assertEquals(256 * 8, src.length);
+            for (String name : List.of("q.f16", "q.bf16", "q.q8_0", "q.q4_0")) {
+                Tensor expected = f.tensor(name);
+                MemorySegment mine = quantize(expected.type(), src);
+                assertEquals(expected.data().byteSize(), mine.byteSize(), name);
+                long mismatch = expected.data().mismatch(mine);
+                assertEquals(-1, mismatch, name + " (" + expected.type() + "): first differing byte " + mismatch);
+            }
+        }
+    }
+
+    @Test
+    void f32IsACopy() {
+        float[] x = random(1, 64, 1.0);
+        assertTrue(MemorySegment.ofArray(x).mismatch(quantize(GgmlType.F32, x)) == -1);
+    }
+
+    @Test
+    void errorStaysWithinEachTypeBound() {
+        for (double scale : new double[] {1e-2, 1.0, 300.0}) {
+            float[] x = random(42, 32 * 4096, scale);
+            // A few blocks with extreme structure: all zero, one outlier, constant sign, alternating sign.
+            for (int j = 0; j < 32; j++) {
+                x[j] = 0f;
+                x[32 + j] = j == 7 ? (float) (10 * scale) : (float) (1e-3 * scale * j);
+                x[64 + j] = (float) (scale * (j + 1));
+                x[96 + j] = (float) (scale * (j % 2 == 0 ? j : -j));
+            }
+            for (GgmlType t : List.of(GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F32)) {
+                float[] y = roundTrip(t, x);
+                for (int b = 0; b < x.length / 32; b++) {
+                    double amax = 0;
+                    double m = 0;
+                    for (int j = 0; j < 32; j++) {
+                        if (Math.abs(x[32 * b + j]) > amax) {
+                            amax = Math.abs(x[32 * b + j]);
+                            m = x[32 * b + j];
+                        }
+                    }
+                    for (int j = 0; j < 32; j++) {
+                        int i = 32 * b + j;
+                        double err = Math.abs((double) y[i] - x[i]);
+                        double bound = switch (t) {
+                            case F32 -> 0;
+                            // below 2^-14 F16 is subnormal: absolute spacing 2^-24, half of it
+                            case F16 -> Math.max(Math.abs(x[i]) * U16, Math.scalb(1.0, -25));
+                            case BF16 -> Math.abs(x[i]) * Math.scalb(1.0, -8);
+                            case Q8_0 -> amax / 127 * (0.5 + 127 * U16);
+                            case Q4_0 -> {
+                                boolean clampZone = m != 0 && x[i] / (m / -8.0) > 7.5;
+                                yield amax / 8 * ((clampZone ? 1.0 : 0.5) + 8 * U16);
+                            }
+                            default -> throw new AssertionError(t);
+                        };
+                        // float32 arithmetic inside the quantizer adds a few ulps of amax
+                        double slack = 4 * Math.ulp((float) Math.max(amax, Math.abs(x[i])));
+                        if (err > bound + slack) {
+                            throw new AssertionError(t + " scale " + scale + " element " + i + ": x " + x[i]
+                                    + " -> " + y[i] + ", |err| " + err + " > bound " + bound);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void q4_0ClampZoneReallyReachesItsLooserBound() {
+        // m = -8 gives d = 1; x = 7.9 has x/d + 8.5 = 16.4, clamped to 15: value 7, error 0.9 > d/2.
+        float[] x = new float[32];
+        x[0] = -8f;
+        x[1] = 7.9f;
+        float[] y = roundTrip(GgmlType.Q4_0, x);
+        assertEquals(-8f, y[0]);
+        assertEquals(7f, y[1]);
+        assertEquals(0f, y[2]);
+    }
+
+    @Test
+    void refusesPartialBlocksAndOtherTypes() {
+        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q8_0, new float[33]));
+        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q4_K, new float[256]));
+        assertTrue(Quantize.supports(GgmlType.Q4_0));
+        assertTrue(!Quantize.supports(GgmlType.Q6_K));
+    }
+
+    @Test
+    void roundfRoundsHalvesAwayFromZero() {
+        assertEquals(3f, Quantize.roundf(2.5f));
+        assertEquals(-3f, Quantize.roundf(-2.5f));
+        assertEquals(0f, Quantize.roundf(0.49999997f));
+        assertEquals(-1f, Quantize.roundf(-0.5f));
+    }
+
+    private static MemorySegment quantize(GgmlType t, float[] x) {
+        MemorySegment out = Arena.ofAuto().allocate(t.bytesFor(x.length));
+        Quantize.quantize(t, x, 0, x.length, out, 0);
+        return out;
+    }
+
+    private static float[] roundTrip(GgmlType t, float[] x) {
+        float[] y = new float[x.length];
+        Dequant.dequantizeRow(t, quantize(t, x), 0, y, 0, x.length);
+        return y;
+    }
+
+    private static float[] random(long seed, int n, double scale) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (r.nextGaussian() * scale);
+        }
+        return x;
+    }
+}
