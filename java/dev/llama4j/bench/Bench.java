@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  *
  * <p>Decode reads every weight once per token, except the embedding table of which it reads one row; tg reports
  * those bytes × tokens/s as GB/s (1e9 bytes) and, where the backend is a {@link BandwidthProbe}, the fraction of
- * the probe's measured bandwidth.
+ * the probe's measured bandwidth, measured between the pp and tg tests.
  */
 public final class Bench {
     private Bench() {}
@@ -68,6 +68,18 @@ public final class Bench {
         try {
             Llama llama = Llama.load(file, backend);
             State s = llama.newState(Math.max(1, o.nPrompt()), ctx);
+            SplittableRandom rnd = new SplittableRandom(o.seed());
+            float[] logits = new float[c.vocabSize()];
+            double[] pp = null;
+            if (o.nPrompt() > 0) {
+                int[] tokens = rnd.ints(o.nPrompt(), 0, c.vocabSize()).toArray();
+                pp = repeat(o.reps(), "pp" + o.nPrompt(), log, () -> {
+                    long t0 = System.nanoTime();
+                    llama.forward(s, tokens, tokens.length, 0, logits);
+                    return tokens.length / ((System.nanoTime() - t0) / 1e9);
+                });
+            }
+            // The roofline is measured between the tests, right before tg, so that both see the same machine load.
             double roofline = Double.NaN;
             String method = null;
             if (backend instanceof BandwidthProbe probe) {
@@ -75,24 +87,11 @@ public final class Bench {
                 roofline = probe.bytesPerSecond() / 1e9;
                 method = probe.method();
             }
-            SplittableRandom rnd = new SplittableRandom(o.seed());
-            float[] logits = new float[c.vocabSize()];
-            List<BenchResult> out = new ArrayList<>();
-            int threads = o.backend().threads();
-            if (o.nPrompt() > 0) {
-                int[] tokens = rnd.ints(o.nPrompt(), 0, c.vocabSize()).toArray();
-                double[] samples = repeat(o.reps(), "pp" + o.nPrompt(), log, () -> {
-                    long t0 = System.nanoTime();
-                    llama.forward(s, tokens, tokens.length, 0, logits);
-                    return tokens.length / ((System.nanoTime() - t0) / 1e9);
-                });
-                out.add(new BenchResult(modelName, type, size, params, backend.name(), backend.description(), threads,
-                        "pp" + o.nPrompt(), o.nPrompt(), 0, samples, Double.NaN, roofline, method));
-            }
+            double[] tg = null;
             if (o.nGen() > 0) {
                 int[] tokens = rnd.ints(o.nGen(), 0, c.vocabSize()).toArray();
                 int[] one = new int[1];
-                double[] samples = repeat(o.reps(), "tg" + o.nGen(), log, () -> {
+                tg = repeat(o.reps(), "tg" + o.nGen(), log, () -> {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < tokens.length; i++) {
                         one[0] = tokens[i];
@@ -100,9 +99,17 @@ public final class Bench {
                     }
                     return tokens.length / ((System.nanoTime() - t0) / 1e9);
                 });
-                double mean = java.util.Arrays.stream(samples).average().orElseThrow();
+            }
+            List<BenchResult> out = new ArrayList<>();
+            int threads = o.backend().threads();
+            if (pp != null) {
                 out.add(new BenchResult(modelName, type, size, params, backend.name(), backend.description(), threads,
-                        "tg" + o.nGen(), 0, o.nGen(), samples, readPerToken * mean / 1e9, roofline, method));
+                        "pp" + o.nPrompt(), o.nPrompt(), 0, pp, Double.NaN, roofline, method));
+            }
+            if (tg != null) {
+                double mean = java.util.Arrays.stream(tg).average().orElseThrow();
+                out.add(new BenchResult(modelName, type, size, params, backend.name(), backend.description(), threads,
+                        "tg" + o.nGen(), 0, o.nGen(), tg, readPerToken * mean / 1e9, roofline, method));
             }
             return out;
         } finally {
