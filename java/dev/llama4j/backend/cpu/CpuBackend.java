@@ -55,7 +55,8 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     @Override
     public Weight weight(Tensor tensor) {
         weights.add(tensor.data());
-        return new CpuWeight(tensor);
+        return new CpuWeight(tensor, ops instanceof VectorOps v && Packed.supports(tensor)
+                ? Packed.of(tensor, v.workers()) : null);
     }
 
     /** A sequential read of every weight placed on this backend, on its threads, best of three passes. */
@@ -112,7 +113,12 @@ public final class CpuBackend implements Backend, BandwidthProbe {
 
     @Override
     public void matmul(Buf out, Weight w, Buf x, int n) {
-        ops.matmul(a(out), t(w), a(x), n);
+        CpuWeight cw = (CpuWeight) w;
+        if (cw.packed != null) {
+            ((VectorOps) ops).matmul(a(out), cw.packed, a(x), n);
+        } else {
+            ops.matmul(a(out), cw.tensor(), a(x), n);
+        }
     }
 
     @Override
@@ -179,13 +185,20 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         }
     }
 
-    /** A mapped tensor; a norm vector is also kept as float[] since the ops take it that way. */
+    /**
+     * A mapped tensor, with its {@link Packed} copy for the fast matrix products where the type has one (the
+     * mapping stays for the embedding lookup and the generic paths); a norm vector is also kept as float[] since
+     * the ops take it that way.
+     */
     static final class CpuWeight implements Weight {
         private final Tensor tensor;
         private float[] floats;
+        /** The repacked form the matrix products read, or {@code null} (then they read the mapped tensor). */
+        final Packed packed;
 
-        CpuWeight(Tensor tensor) {
+        CpuWeight(Tensor tensor, Packed packed) {
             this.tensor = tensor;
+            this.packed = packed;
         }
 
         @Override

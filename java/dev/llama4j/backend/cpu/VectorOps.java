@@ -119,6 +119,44 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         }
     }
 
+    /**
+     * {@link #matmul(float[], Tensor, float[], int)} on a weight repacked at load ({@link Packed}): the same
+     * results, bit for bit, from the faster layout.
+     */
+    void matmul(float[] out, Packed p, float[] x, int nTokens) {
+        int rows = p.rows();
+        int cols = p.cols();
+        if (nTokens < 1 || x.length < (long) nTokens * cols || out.length < (long) nTokens * rows) {
+            throw new IllegalArgumentException("matmul: packed " + p.type() + " " + rows + "x" + cols + ", "
+                    + nTokens + " tokens, x " + x.length + ", out " + out.length);
+        }
+        int groups = p.groups();
+        int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens * Packed.G));
+        if (nTokens == 1) {
+            float[] prep = p.type() == GgmlType.Q4_0 ? dots.get(GgmlType.Q4_0).prepare(x, cols) : null;
+            workers.forRange(groups, grain, (g0, g1) -> {
+                float[] ds = new float[p.nb() * Packed.G];
+                if (prep != null) {
+                    PackedKernels.q4(p, g0, g1, x, prep, out, ds);
+                } else {
+                    PackedKernels.q8(p, g0, g1, x, out, ds);
+                }
+            });
+        } else {
+            workers.forRange(groups, grain, (g0, g1) -> {
+                float[] ds = new float[p.nb() * Packed.G];
+                float[] tile = new float[Packed.G * cols];
+                for (int g = g0; g < g1; g++) {
+                    int r = g * Packed.G;
+                    int nr = Math.min(Packed.G, rows - r);
+                    PackedKernels.scales(p, g, ds);
+                    PackedKernels.dequantize(p, g, nr, ds, tile);
+                    Tiles.mul(tile, nr, x, cols, nTokens, out, rows, r);
+                }
+            });
+        }
+    }
+
     /** {@code out[t*rows + r] = row · x[t*cols ..]} for every token, four tokens per pass over the row. */
     private static void rowTimesTokens(float[] row, float[] x, int cols, int nTokens, float[] out, int rows, int r) {
         final int l = Vec.L;

@@ -12,7 +12,9 @@ import java.util.Random;
  * other processes' load), and their ratio.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.llama4j.backend.cpu.MatVecProbe
- * [threads] [rounds] [types] [shapes] [tokens]}, e.g. {@code 2 40 Q4_0,Q8_0 4096x4096,11008x4096 1,32,128}.
+ * [threads] [rounds] [types] [shapes] [tokens] [layouts]}, e.g.
+ * {@code 2 40 Q4_0,Q8_0 4096x4096,11008x4096 1,32,128 gguf,packed}: {@code gguf} runs the op on the tensor as
+ * mapped, {@code packed} on its {@link Packed} repack (what {@link CpuBackend} uses for Q4_0 and Q8_0).
  */
 public final class MatVecProbe {
     private MatVecProbe() {}
@@ -23,18 +25,23 @@ public final class MatVecProbe {
         String[] types = (args.length > 2 ? args[2] : "Q4_0,Q8_0").split(",");
         String[] shapes = (args.length > 3 ? args[3] : "4096x4096,11008x4096").split(",");
         String[] tokens = (args.length > 4 ? args[4] : "1").split(",");
+        String[] layouts = (args.length > 5 ? args[5] : "gguf,packed").split(",");
         try (VectorOps ops = new VectorOps(threads); Workers readers = new Workers(threads)) {
             for (String type : types) {
                 for (String shape : shapes) {
                     for (String tk : tokens) {
-                        run(ops, readers, GgmlType.valueOf(type), shape, Integer.parseInt(tk), rounds);
+                        for (String layout : layouts) {
+                            run(ops, readers, GgmlType.valueOf(type), shape, Integer.parseInt(tk), rounds,
+                                    layout.equals("packed"));
+                        }
                     }
                 }
             }
         }
     }
 
-    private static void run(VectorOps ops, Workers readers, GgmlType t, String shape, int nTokens, int rounds) {
+    private static void run(VectorOps ops, Workers readers, GgmlType t, String shape, int nTokens, int rounds,
+                            boolean packed) {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
@@ -45,6 +52,7 @@ public final class MatVecProbe {
             Tensor w = new Tensor("probe", t, new long[] {cols, rows}, m);
             float[] x = RandomTensors.floats(nTokens * cols, new Random(2));
             float[] out = new float[nTokens * rows];
+            Packed p = packed && Packed.supports(w) ? Packed.of(w, readers) : null;
             long bestRead = Long.MAX_VALUE;
             long bestOp = Long.MAX_VALUE;
             int sink = 0;
@@ -52,7 +60,11 @@ public final class MatVecProbe {
                 long t0 = System.nanoTime();
                 sink += MatVecBenchmark.sum(readers, m, bytes);
                 long t1 = System.nanoTime();
-                ops.matmul(out, w, x, nTokens);
+                if (p != null) {
+                    ops.matmul(out, p, x, nTokens);
+                } else {
+                    ops.matmul(out, w, x, nTokens);
+                }
                 long t2 = System.nanoTime();
                 if (i >= 5) {
                     bestRead = Math.min(bestRead, t1 - t0);
@@ -61,8 +73,8 @@ public final class MatVecProbe {
             }
             double readGb = bytes / (double) bestRead;
             double opGb = bytes / (double) bestOp;
-            System.out.printf("%-5s %-10s tokens %4d threads %d: read %6.2f GB/s, op %6.2f GB/s (%5.1f%%), "
-                            + "%8.1f us/op, %8.2f us/token%s%n", t, shape, nTokens, ops.threads(), readGb, opGb,
+            System.out.printf("%-5s %-6s %-10s tokens %4d threads %d: read %6.2f GB/s, op %6.2f GB/s (%5.1f%%), "
+                            + "%8.1f us/op, %8.2f us/token%s%n", t, p != null ? "packed" : "gguf", shape, nTokens, ops.threads(), readGb, opGb,
                     100 * opGb / readGb, bestOp / 1e3, bestOp / 1e3 / nTokens, sink == 42 ? "" : "");
         }
     }
