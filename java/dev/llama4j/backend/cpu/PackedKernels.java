@@ -142,10 +142,10 @@ final class PackedKernels {
     }
 
     /**
-     * The {@code nr} rows of group {@code g} dequantized into {@code tile[k·cols ..]}, the same products as
+     * The {@code nr} rows of group {@code g} dequantized into {@code tile[tileOff + k·cols ..]}, the same products as
      * {@link dev.llama4j.tensor.Dequant}; {@code ds} holds the group's {@link #scales}.
      */
-    static void dequantize(Packed p, int g, int nr, float[] ds, float[] tile) {
+    static void dequantize(Packed p, int g, int nr, float[] ds, float[] tile, int tileOff) {
         byte[] qs = p.qs();
         int nb = p.nb();
         int cols = p.cols();
@@ -156,7 +156,7 @@ final class PackedKernels {
             for (int k = 0; k < nr; k++) {
                 int o = base + (b * Packed.G + k) * qb;
                 FloatVector d = FloatVector.broadcast(Vec.F, ds[b * Packed.G + k]);
-                int t = k * cols + b * 32;
+                int t = tileOff + k * cols + b * 32;
                 if (q4) {
                     IntVector q = (IntVector) ByteVector.fromArray(B128, qs, o)
                             .convertShape(VectorOperators.B2I, Vec.I, 0);

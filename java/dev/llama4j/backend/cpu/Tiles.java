@@ -22,11 +22,32 @@ final class Tiles {
         int t = 0;
         if (nr == 4) {
             for (; t + 4 <= nTokens; t += 4) {
-                mul4x4(tile, x, cols, t, out, rows, r0);
+                mul4x4(tile, 0, x, cols, t, out, rows, r0);
             }
         }
         for (int k = 0; k < nr; k++) {
             for (int u = t; u < nTokens; u++) {
+                out[u * rows + r0 + k] = dot(tile, k * cols, x, u * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * {@link #mul} for a panel of {@code nr} rows ({@code tile[k*cols ..]}, {@code k < nr}): token quads in the
+     * outer loop and the panel's four-row tiles in the inner one, so a quad's activations are loaded from memory
+     * once per panel rather than once per four rows (the panel itself stays in L2). Same bits as {@link #mul} on
+     * each four-row tile: the blocking changes which outputs are computed when, not how.
+     */
+    static void mulPanel(float[] tile, int nr, float[] x, int cols, int nTokens, float[] out, int rows, int r0) {
+        int full = nr & ~3;
+        int t = 0;
+        for (; t + 4 <= nTokens; t += 4) {
+            for (int k = 0; k < full; k += 4) {
+                mul4x4(tile, k * cols, x, cols, t, out, rows, r0 + k);
+            }
+        }
+        for (int k = 0; k < nr; k++) {
+            for (int u = k < full ? t : 0; u < nTokens; u++) {
                 out[u * rows + r0 + k] = dot(tile, k * cols, x, u * cols, cols);
             }
         }
@@ -41,10 +62,10 @@ final class Tiles {
         return Vec.sum(a);
     }
 
-    private static void mul4x4(float[] w, float[] x, int cols, int t, float[] out, int rows, int r0) {
-        int w1 = cols;
-        int w2 = 2 * cols;
-        int w3 = 3 * cols;
+    private static void mul4x4(float[] w, int w0, float[] x, int cols, int t, float[] out, int rows, int r0) {
+        int w1 = w0 + cols;
+        int w2 = w0 + 2 * cols;
+        int w3 = w0 + 3 * cols;
         int x0 = t * cols;
         int x1 = x0 + cols;
         int x2 = x1 + cols;
@@ -70,7 +91,7 @@ final class Tiles {
             FloatVector v1 = FloatVector.fromArray(Vec.F, x, x1 + c);
             FloatVector v2 = FloatVector.fromArray(Vec.F, x, x2 + c);
             FloatVector v3 = FloatVector.fromArray(Vec.F, x, x3 + c);
-            FloatVector u = FloatVector.fromArray(Vec.F, w, c);
+            FloatVector u = FloatVector.fromArray(Vec.F, w, w0 + c);
             a00 = u.fma(v0, a00);
             a01 = u.fma(v1, a01);
             a02 = u.fma(v2, a02);

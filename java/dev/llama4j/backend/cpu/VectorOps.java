@@ -27,6 +27,8 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     /** Below about this many multiply-adds, an op stays on the calling thread. */
     private static final int GRAIN_WORK = 1 << 15;
     private static final int TILE = 4;
+    /** Floats of dequantized weights per panel of the batched packed path (256 KiB, fits L2). */
+    private static final int PANEL = 1 << 16;
 
     private final Workers workers;
     private final Map<GgmlType, RowDot> dots;
@@ -143,15 +145,22 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 }
             });
         } else {
+            // Panels of several row groups (about PANEL floats, L2-resident) dequantized, then multiplied with
+            // the token quads in the outer loop (Tiles.mulPanel).
+            int panel = Math.max(1, PANEL / (Packed.G * cols));
             workers.forRange(groups, grain, (g0, g1) -> {
                 float[] ds = new float[p.nb() * Packed.G];
-                float[] tile = new float[Packed.G * cols];
-                for (int g = g0; g < g1; g++) {
+                float[] tile = new float[panel * Packed.G * cols];
+                for (int g = g0; g < g1; g += panel) {
+                    int ge = Math.min(g1, g + panel);
                     int r = g * Packed.G;
-                    int nr = Math.min(Packed.G, rows - r);
-                    PackedKernels.scales(p, g, ds);
-                    PackedKernels.dequantize(p, g, nr, ds, tile);
-                    Tiles.mul(tile, nr, x, cols, nTokens, out, rows, r);
+                    int nr = Math.min(ge * Packed.G, rows) - r;
+                    for (int h = g; h < ge; h++) {
+                        int hr = Math.min(Packed.G, rows - h * Packed.G);
+                        PackedKernels.scales(p, h, ds);
+                        PackedKernels.dequantize(p, h, hr, ds, tile, (h - g) * Packed.G * cols);
+                    }
+                    Tiles.mulPanel(tile, nr, x, cols, nTokens, out, rows, r);
                 }
             });
         }
