@@ -9,6 +9,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CPU backend: computes on the memory-mapped weights in place through a {@link CpuOps} implementation —
@@ -16,6 +18,7 @@ import java.util.List;
  */
 public final class CpuBackend implements Backend, BandwidthProbe {
     private static final int PROBE_RUNS = 3;
+    private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
     private final CpuOps ops;
     private final String description;
     private final boolean kvF16;
@@ -23,6 +26,7 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     private int nTokens;
     private int startPos;
     private final List<MemorySegment> weights = new ArrayList<>();
+    private boolean warnedNoRepack;
 
     /** The fast backend on {@code threads} threads. */
     public static CpuBackend vector(int threads, boolean kvF16) {
@@ -55,8 +59,17 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     @Override
     public Weight weight(Tensor tensor) {
         weights.add(tensor.data());
-        return new CpuWeight(tensor, ops instanceof VectorOps v && Packed.supports(tensor)
-                ? Packed.of(tensor, v.workers()) : null);
+        Packed packed = null;
+        if (ops instanceof VectorOps v && Packed.supports(tensor)) {
+            packed = Packed.of(tensor, v.workers());
+            if (packed == null && !warnedNoRepack) {
+                warnedNoRepack = true;
+                LOG.warn("not repacking {} and later tensors for the fast kernels: the Java heap has no room for the"
+                        + " copy (raise it with -Xmx, e.g. LLAMA4J_JAVA_OPTS=-Xmx16g); they run from the mapped file,"
+                        + " slower", tensor.name());
+            }
+        }
+        return new CpuWeight(tensor, packed);
     }
 
     /** A sequential read of every weight placed on this backend, on its threads, best of three passes. */
