@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Mat-vec and dequantization over {@link Packed} weights, 16 float lanes, one row group ({@link Packed#G} rows)
- * per pass sharing the activation loads (two groups; for Q4_0 the low nibbles become floats by a lane permute
+ * per pass sharing the activation loads (two groups for Q4_0, whose low nibbles become floats by a lane permute
  * of the table 0 .. 15, not mask and convert: the same values, and the permute runs beside the FMAs). Per row, the float operations and their order are those of
  * {@link Q4_0Dot#rows} and {@link Q8_0Dot#rows} (and of their {@code dequantize}), so the results are the same
  * bits; what changes is where the data comes from: one contiguous stream of quants, nibbles zero-extended (no
@@ -165,87 +165,12 @@ final class PackedKernels {
         }
     }
 
-    /**
-     * {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}; {@code ds} holds {@code 2·nb·G} floats.
-     * Two groups (eight rows) per pass share the activation loads, a row's operations the same as in the one-group
-     * loop.
-     */
+    /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}. */
     static void q8(Packed p, int g0, int g1, float[] x, float[] out, float[] ds) {
         byte[] qs = p.qs();
         int nb = p.nb();
         int rows = p.rows();
-        int n = nb * Packed.G;
-        int g = g0;
-        for (; g + 2 <= g1; g += 2) {
-            scales(p, g, ds, 0);
-            scales(p, g + 1, ds, n);
-            int o = g * nb * 128;
-            int e = o + nb * 128;
-            FloatVector a0 = FloatVector.zero(Vec.F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            FloatVector a4 = a0;
-            FloatVector a5 = a0;
-            FloatVector a6 = a0;
-            FloatVector a7 = a0;
-            for (int b = 0; b < nb; b++, o += 128, e += 128) {
-                FloatVector x0 = FloatVector.fromArray(Vec.F, x, b * 32);
-                FloatVector x1 = FloatVector.fromArray(Vec.F, x, b * 32 + 16);
-                int k = b * 4;
-                FloatVector s0 = ((FloatVector) ByteVector.fromArray(B128, qs, o)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s0 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s0);
-                a0 = s0.fma(FloatVector.broadcast(Vec.F, ds[k]), a0);
-                FloatVector s1 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 32)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s1 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 32 + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s1);
-                a1 = s1.fma(FloatVector.broadcast(Vec.F, ds[k + 1]), a1);
-                FloatVector s2 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 64)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s2 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 64 + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s2);
-                a2 = s2.fma(FloatVector.broadcast(Vec.F, ds[k + 2]), a2);
-                FloatVector s3 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 96)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s3 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 96 + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s3);
-                a3 = s3.fma(FloatVector.broadcast(Vec.F, ds[k + 3]), a3);
-                FloatVector s4 = ((FloatVector) ByteVector.fromArray(B128, qs, e)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s4 = ((FloatVector) ByteVector.fromArray(B128, qs, e + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s4);
-                a4 = s4.fma(FloatVector.broadcast(Vec.F, ds[n + k]), a4);
-                FloatVector s5 = ((FloatVector) ByteVector.fromArray(B128, qs, e + 32)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s5 = ((FloatVector) ByteVector.fromArray(B128, qs, e + 32 + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s5);
-                a5 = s5.fma(FloatVector.broadcast(Vec.F, ds[n + k + 1]), a5);
-                FloatVector s6 = ((FloatVector) ByteVector.fromArray(B128, qs, e + 64)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s6 = ((FloatVector) ByteVector.fromArray(B128, qs, e + 64 + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s6);
-                a6 = s6.fma(FloatVector.broadcast(Vec.F, ds[n + k + 2]), a6);
-                FloatVector s7 = ((FloatVector) ByteVector.fromArray(B128, qs, e + 96)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
-                s7 = ((FloatVector) ByteVector.fromArray(B128, qs, e + 96 + 16)
-                        .convertShape(VectorOperators.B2F, Vec.F, 0)).fma(x1, s7);
-                a7 = s7.fma(FloatVector.broadcast(Vec.F, ds[n + k + 3]), a7);
-            }
-            float f0 = Vec.sum(a0);
-            float f1 = Vec.sum(a1);
-            float f2 = Vec.sum(a2);
-            float f3 = Vec.sum(a3);
-            store(out, rows, g, f0, f1, f2, f3);
-            f0 = Vec.sum(a4);
-            f1 = Vec.sum(a5);
-            f2 = Vec.sum(a6);
-            f3 = Vec.sum(a7);
-            store(out, rows, g + 1, f0, f1, f2, f3);
-        }
-        for (; g < g1; g++) {
+        for (int g = g0; g < g1; g++) {
             scales(p, g, ds);
             int o = g * nb * 128;
             FloatVector a0 = FloatVector.zero(Vec.F);
