@@ -10,8 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Mat-vec and dequantization over {@link Packed} weights, 16 float lanes, one row group ({@link Packed#G} rows)
- * per pass sharing the activation loads (two groups for Q4_0, whose low nibbles become floats by a lane permute
- * of the table 0 .. 15, not mask and convert: the same values, and the permute runs beside the FMAs). Per row, the float operations and their order are those of
+ * per pass sharing the activation loads. Per row, the float operations and their order are those of
  * {@link Q4_0Dot#rows} and {@link Q8_0Dot#rows} (and of their {@code dequantize}), so the results are the same
  * bits; what changes is where the data comes from: one contiguous stream of quants, nibbles zero-extended (no
  * mask for the high half), and the block scales widened to float a group at a time, not one scalar half
@@ -22,111 +21,27 @@ final class PackedKernels {
 
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
 
-    /** The floats 0 .. 15 as int bits: a nibble's float by a lane permute (vpermd) instead of mask + convert. */
-    private static final IntVector NIB = nibbles();
-
-    private static IntVector nibbles() {
-        int[] t = new int[Vec.L];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = Float.floatToRawIntBits(i & 15);
-        }
-        return IntVector.fromArray(Vec.I, t, 0);
-    }
-
     /** Widens the scales of group {@code g} into {@code ds[0 .. nb·G)}. */
     static void scales(Packed p, int g, float[] ds) {
-        scales(p, g, ds, 0);
-    }
-
-    /** Widens the scales of group {@code g} into {@code ds[at .. at + nb·G)}. */
-    static void scales(Packed p, int g, float[] ds, int at) {
         short[] d = p.d();
         int n = p.nb() * Packed.G;
         int o = g * n;
         int i = 0;
         for (; i + 16 <= n; i += 16) {
             Vec.halfToFloat((IntVector) ShortVector.fromArray(Vec.S, d, o + i)
-                    .convertShape(VectorOperators.S2I, Vec.I, 0)).intoArray(ds, at + i);
+                    .convertShape(VectorOperators.S2I, Vec.I, 0)).intoArray(ds, i);
         }
         for (; i < n; i++) {
-            ds[at + i] = Float.float16ToFloat(d[o + i]);
+            ds[i] = Float.float16ToFloat(d[o + i]);
         }
     }
 
-    /**
-     * {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}; {@code c} from {@link Q4_0Dot#prepare};
-     * {@code ds} holds {@code 2·nb·G} floats. Two groups (eight rows) per pass share the activation loads; a row's
-     * operations are the same in the two-group and the one-group loop.
-     */
+    /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}; {@code c} from {@link Q4_0Dot#prepare}. */
     static void q4(Packed p, int g0, int g1, float[] x, float[] c, float[] out, float[] ds) {
         byte[] qs = p.qs();
         int nb = p.nb();
         int rows = p.rows();
-        int n = nb * Packed.G;
-        int g = g0;
-        for (; g + 2 <= g1; g += 2) {
-            scales(p, g, ds, 0);
-            scales(p, g + 1, ds, n);
-            int o = g * nb * 64;
-            int e = o + nb * 64;
-            FloatVector a0 = FloatVector.zero(Vec.F);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            FloatVector a4 = a0;
-            FloatVector a5 = a0;
-            FloatVector a6 = a0;
-            FloatVector a7 = a0;
-            for (int b = 0; b < nb; b++, o += 64, e += 64) {
-                FloatVector cv = FloatVector.fromArray(Vec.F, c, b * 16);
-                FloatVector x0 = FloatVector.fromArray(Vec.F, x, b * 32);
-                FloatVector x1 = FloatVector.fromArray(Vec.F, x, b * 32 + 16);
-                IntVector q0 = (IntVector) ByteVector.fromArray(B128, qs, o).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q1 = (IntVector) ByteVector.fromArray(B128, qs, o + 16).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q2 = (IntVector) ByteVector.fromArray(B128, qs, o + 32).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q3 = (IntVector) ByteVector.fromArray(B128, qs, o + 48).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q4 = (IntVector) ByteVector.fromArray(B128, qs, e).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q5 = (IntVector) ByteVector.fromArray(B128, qs, e + 16).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q6 = (IntVector) ByteVector.fromArray(B128, qs, e + 32).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q7 = (IntVector) ByteVector.fromArray(B128, qs, e + 48).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                FloatVector s0 = q0.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s1 = q1.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s2 = q2.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s3 = q3.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s4 = q4.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s5 = q5.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s6 = q6.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s7 = q7.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s0);
-                s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s1);
-                s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s2);
-                s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s3);
-                s4 = ((FloatVector) q4.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s4);
-                s5 = ((FloatVector) q5.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s5);
-                s6 = ((FloatVector) q6.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s6);
-                s7 = ((FloatVector) q7.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s7);
-                int k = b * 4;
-                a0 = s0.fma(FloatVector.broadcast(Vec.F, ds[k]), a0);
-                a1 = s1.fma(FloatVector.broadcast(Vec.F, ds[k + 1]), a1);
-                a2 = s2.fma(FloatVector.broadcast(Vec.F, ds[k + 2]), a2);
-                a3 = s3.fma(FloatVector.broadcast(Vec.F, ds[k + 3]), a3);
-                a4 = s4.fma(FloatVector.broadcast(Vec.F, ds[n + k]), a4);
-                a5 = s5.fma(FloatVector.broadcast(Vec.F, ds[n + k + 1]), a5);
-                a6 = s6.fma(FloatVector.broadcast(Vec.F, ds[n + k + 2]), a6);
-                a7 = s7.fma(FloatVector.broadcast(Vec.F, ds[n + k + 3]), a7);
-            }
-            float f0 = Vec.sum(a0);
-            float f1 = Vec.sum(a1);
-            float f2 = Vec.sum(a2);
-            float f3 = Vec.sum(a3);
-            store(out, rows, g, f0, f1, f2, f3);
-            f0 = Vec.sum(a4);
-            f1 = Vec.sum(a5);
-            f2 = Vec.sum(a6);
-            f3 = Vec.sum(a7);
-            store(out, rows, g + 1, f0, f1, f2, f3);
-        }
-        for (; g < g1; g++) {
+        for (int g = g0; g < g1; g++) {
             scales(p, g, ds);
             int o = g * nb * 64;
             FloatVector a0 = FloatVector.zero(Vec.F);
@@ -141,10 +56,10 @@ final class PackedKernels {
                 IntVector q1 = (IntVector) ByteVector.fromArray(B128, qs, o + 16).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                 IntVector q2 = (IntVector) ByteVector.fromArray(B128, qs, o + 32).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
                 IntVector q3 = (IntVector) ByteVector.fromArray(B128, qs, o + 48).convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                FloatVector s0 = q0.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s1 = q1.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s2 = q2.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
-                FloatVector s3 = q3.selectFrom(NIB).reinterpretAsFloats().fma(x0, cv);
+                FloatVector s0 = ((FloatVector) q0.and(0x0F).convert(VectorOperators.I2F, 0)).fma(x0, cv);
+                FloatVector s1 = ((FloatVector) q1.and(0x0F).convert(VectorOperators.I2F, 0)).fma(x0, cv);
+                FloatVector s2 = ((FloatVector) q2.and(0x0F).convert(VectorOperators.I2F, 0)).fma(x0, cv);
+                FloatVector s3 = ((FloatVector) q3.and(0x0F).convert(VectorOperators.I2F, 0)).fma(x0, cv);
                 s0 = ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s0);
                 s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s1);
                 s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s2);

@@ -137,7 +137,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         if (nTokens == 1) {
             float[] prep = p.type() == GgmlType.Q4_0 ? dots.get(GgmlType.Q4_0).prepare(x, cols) : null;
             workers.forRange(groups, grain, (g0, g1) -> {
-                float[] ds = new float[2 * p.nb() * Packed.G];
+                float[] ds = new float[p.nb() * Packed.G];
                 if (prep != null) {
                     PackedKernels.q4(p, g0, g1, x, prep, out, ds);
                 } else {
