@@ -1,5 +1,6 @@
 package dev.llama4j.backend.cpu;
 
+import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
 
 /**
@@ -65,7 +66,13 @@ public interface CpuOps {
      *
      * @param table {@code [vocab][dim]} ({@code ne = [dim, vocab]}), any type
      */
-    void embed(float[] out, Tensor table, int[] tokens, int dim);
+    default void embed(float[] out, Tensor table, int[] tokens, int dim) {
+        Checks.embed(out, table, tokens, dim);
+        long rowBytes = table.rowBytes();
+        for (int t = 0; t < tokens.length; t++) {
+            Dequant.dequantizeRow(table.type(), table.data(), tokens[t] * rowBytes, out, t * dim, dim);
+        }
+    }
 
     /** Numerically stable softmax in place over {@code x[off .. off+n)} (subtracting the maximum first). */
     void softmax(float[] x, int off, int n);

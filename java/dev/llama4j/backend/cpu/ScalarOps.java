@@ -125,15 +125,6 @@ public final class ScalarOps implements CpuOps {
     }
 
     @Override
-    public void embed(float[] out, Tensor table, int[] tokens, int dim) {
-        Checks.embed(out, table, tokens, dim);
-        long rowBytes = table.rowBytes();
-        for (int t = 0; t < tokens.length; t++) {
-            Dequant.dequantizeRow(table.type(), table.data(), tokens[t] * rowBytes, out, t * dim, dim);
-        }
-    }
-
-    @Override
     public void softmax(float[] x, int off, int n) {
         float max = x[off];
         for (int i = 1; i < n; i++) {

@@ -1,7 +1,6 @@
 package dev.llama4j.backend.cpu;
 
 import dev.llama4j.gguf.GgmlType;
-import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -342,15 +341,6 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         }
         for (; i < n; i++) {
             x[i] += y[i];
-        }
-    }
-
-    @Override
-    public void embed(float[] out, Tensor table, int[] tokens, int dim) {
-        Checks.embed(out, table, tokens, dim);
-        long rowBytes = table.rowBytes();
-        for (int t = 0; t < tokens.length; t++) {
-            Dequant.dequantizeRow(table.type(), table.data(), tokens[t] * rowBytes, out, t * dim, dim);
         }
     }
 
