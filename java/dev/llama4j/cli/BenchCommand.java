@@ -1,7 +1,6 @@
 package dev.llama4j.cli;
 
 import dev.llama4j.Llama4jException;
-import dev.llama4j.backend.Backends;
 import dev.llama4j.bench.Bench;
 import dev.llama4j.bench.BenchReport;
 import dev.llama4j.bench.BenchResult;
@@ -20,6 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -52,12 +52,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Timed repetitions of each test after one warm-up (default: ${DEFAULT-VALUE}).")
     int reps;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
-            description = "Where to run (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    BackendArgs backendArgs;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "table|json|md",
             description = "Output format (default: ${DEFAULT-VALUE}).")
@@ -76,9 +72,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!List.of("table", "json", "md").contains(format)) {
             throw new Llama4jException("unknown --output '" + output + "' (allowed: table, json, md)");
         }
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        Bench.Options o = new Bench.Options(nPrompt, nGen, reps,
-                new Backends.Options(Backends.Choice.parse(backend), t, false), seed);
+        Bench.Options o = new Bench.Options(nPrompt, nGen, reps, backendArgs.options(false), seed);
         boolean terminal = System.console() != null;
         Consumer<String> log = terminal ? line -> System.err.println("bench: " + line) : line -> {};
         List<BenchResult> rs;

@@ -1,8 +1,8 @@
 package dev.llama4j.cli;
 
 import dev.llama4j.api.ModelOptions;
-import dev.llama4j.backend.Backends;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run a model. */
@@ -15,12 +15,8 @@ final class ModelArgs {
             description = "Tokenizer file (llama2.c tokenizer.bin or GGUF vocabulary); default: the model's own.")
     Path tokenizer;
 
-    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|cpu|cuda",
-            description = "Where to run (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    BackendArgs backendArgs;
 
     @Option(names = {"-c", "--context"}, defaultValue = "0", paramLabel = "N",
             description = "Context length (default: the model's, at most 4096).")
@@ -34,8 +30,6 @@ final class ModelArgs {
     boolean kvF16;
 
     ModelOptions options() {
-        int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        return new ModelOptions(tokenizer, new Backends.Options(Backends.Choice.parse(backend), t, kvF16), context,
-                batch);
+        return new ModelOptions(tokenizer, backendArgs.options(kvF16), context, batch);
     }
 }
