@@ -32,8 +32,17 @@ public final class Backends {
         }
     }
 
-    /** Options that shape a backend. */
-    public record Options(Choice choice, int threads, boolean kvF16) {
+    /**
+     * Options that shape a backend.
+     *
+     * @param q8Activations CPU only: Q4_0 matrix-vector products quantize the activations to 8 bits per block
+     *                      of 32 (llama.cpp's way, the fast default); {@code false} keeps them float32
+     */
+    public record Options(Choice choice, int threads, boolean kvF16, boolean q8Activations) {
+        public Options(Choice choice, int threads, boolean kvF16) {
+            this(choice, threads, kvF16, true);
+        }
+
         public Options {
             if (threads < 1) {
                 throw new Llama4jException("--threads " + threads + " must be >= 1");
@@ -77,7 +86,7 @@ public final class Backends {
     }
 
     private static Backend cpu(Options options, String why) {
-        CpuBackend b = CpuBackend.vector(options.threads(), options.kvF16());
+        CpuBackend b = CpuBackend.vector(options.threads(), options.kvF16(), options.q8Activations());
         LOG.info("backend: cpu ({}; {})", b.description(), why);
         return b;
     }

@@ -12,9 +12,21 @@ final class BackendArgs {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--activations", defaultValue = "q8", paramLabel = "q8|f32",
+            description = "CPU: activations entering Q4_0 matrix-vector products, quantized to 8 bits per block of 32"
+                    + " like llama.cpp (q8, fastest) or kept in float32 (f32, the float references' tokens)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String activations;
+
     /** The backend options, with an F16 CPU KV cache when {@code kvF16}. */
     Backends.Options options(boolean kvF16) {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        return new Backends.Options(Backends.Choice.parse(backend), t, kvF16);
+        boolean q8 = switch (activations.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "q8" -> true;
+            case "f32" -> false;
+            default -> throw new dev.llama4j.Llama4jException("--activations '" + activations
+                    + "' is not one of q8, f32");
+        };
+        return new Backends.Options(Backends.Choice.parse(backend), t, kvF16, q8);
     }
 }

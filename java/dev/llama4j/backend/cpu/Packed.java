@@ -23,6 +23,16 @@ record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, short[] d) {
     static final int G = 4;
     private static final int QK = 32;
 
+    /**
+     * Whether a copy of {@code blocks} blocks of {@code qb} quant bytes (plus a 2-byte scale each) fits in one
+     * array and in half the heap still free.
+     */
+    static boolean fits(long blocks, int qb) {
+        Runtime rt = Runtime.getRuntime();
+        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        return blocks * qb <= Integer.MAX_VALUE - 64 && blocks * (qb + 2) <= free / 2;
+    }
+
     /** Quant bytes of one block. */
     int qb() {
         return type == GgmlType.Q4_0 ? QK / 2 : QK;
@@ -56,9 +66,7 @@ record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, short[] d) {
         int bs = qb + 2;
         int groups = (rows + G - 1) / G;
         long blocks = (long) groups * G * nb;
-        Runtime rt = Runtime.getRuntime();
-        long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        if (blocks * qb > Integer.MAX_VALUE - 64 || blocks * (qb + 2) > free / 2) {
+        if (!fits(blocks, qb)) {
             return null;
         }
         byte[] qs = new byte[(int) (blocks * qb)];

@@ -23,9 +23,12 @@ final class PackedKernels {
 
     /** Widens the scales of group {@code g} into {@code ds[0 .. nb·G)}. */
     static void scales(Packed p, int g, float[] ds) {
-        short[] d = p.d();
         int n = p.nb() * Packed.G;
-        int o = g * n;
+        halves(p.d(), g * n, n, ds);
+    }
+
+    /** Widens {@code d[o .. o+n)} (IEEE halves) into {@code ds[0 .. n)}. */
+    static void halves(short[] d, int o, int n, float[] ds) {
         int i = 0;
         for (; i + 16 <= n; i += 16) {
             Vec.halfToFloat((IntVector) ShortVector.fromArray(Vec.S, d, o + i)

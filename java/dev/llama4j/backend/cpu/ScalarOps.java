@@ -9,6 +9,38 @@ import dev.llama4j.tensor.Tensor;
  */
 public final class ScalarOps implements CpuOps {
 
+    /**
+     * The reference for Q4_0 weights times 8-bit activations ({@link Q8Activations}, the fast CPU decode path):
+     * per row and block of 32, the exact integer sum {@code Σ q·xq} over the GGUF block's nibbles, then in float
+     * {@code t = (Σ − sx8) · dx} and {@code acc = fma(t, d, acc)}, blocks in order. {@code out[r]} for every row.
+     */
+    public static void matVecQ8(float[] out, Tensor w, float[] x) {
+        int[] rc = Checks.matmul(out, w, x, 1);
+        if (w.type() != dev.llama4j.gguf.GgmlType.Q4_0) {
+            throw new IllegalArgumentException("matVecQ8: " + w.name() + " is " + w.type() + ", not Q4_0");
+        }
+        int rows = rc[0];
+        int cols = rc[1];
+        Q8Activations a = Q8Activations.of(x, 0, cols);
+        long rowBytes = w.rowBytes();
+        java.lang.foreign.MemorySegment m = w.data();
+        for (int r = 0; r < rows; r++) {
+            float acc = 0.0f;
+            for (int b = 0; b < cols / 32; b++) {
+                long o = r * rowBytes + b * 18L;
+                float d = Float.float16ToFloat(m.get(Vec.SHORT_LE, o));
+                int sum = 0;
+                for (int p = 0; p < 16; p++) {
+                    int q = m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, o + 2 + p) & 0xFF;
+                    sum += (q & 0x0F) * a.xq()[b * 32 + p] + (q >>> 4) * a.xq()[b * 32 + p + 16];
+                }
+                float t = (sum - a.sx8()[b]) * a.dx()[b];
+                acc = Math.fma(t, d, acc);
+            }
+            out[r] = acc;
+        }
+    }
+
     @Override
     public void matmul(float[] out, Tensor w, float[] x, int nTokens) {
         int[] rc = Checks.matmul(out, w, x, nTokens);

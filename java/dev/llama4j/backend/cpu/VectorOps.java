@@ -165,6 +165,43 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         }
     }
 
+    /**
+     * {@link #matmul(float[], Tensor, float[], int)} on a Q4_0 weight {@code w} also repacked with its rows across
+     * lanes ({@link LanePacked} {@code p}). One token: the activations are quantized to 8 bits
+     * ({@link Q8Activations}) and the integer kernel runs ({@link ScalarOps#matVecQ8}'s results, bit for bit);
+     * several: panels of 32 rows dequantized from the mapped tensor and multiplied in float, the same bits as the
+     * other layouts' batched path.
+     */
+    void matmul(float[] out, LanePacked p, Tensor w, float[] x, int nTokens) {
+        int rows = p.rows();
+        int cols = p.cols();
+        if (nTokens < 1 || x.length < (long) nTokens * cols || out.length < (long) nTokens * rows) {
+            throw new IllegalArgumentException("matmul: lane-packed Q4_0 " + rows + "x" + cols + ", " + nTokens
+                    + " tokens, x " + x.length + ", out " + out.length);
+        }
+        int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens * LanePacked.R));
+        if (nTokens == 1) {
+            Q8Activations a = Q8Activations.of(x, 0, cols);
+            workers.forRange(p.groups(), grain, (g0, g1) ->
+                    LaneKernels.matVec(p, g0, g1, a, out, new float[p.nb() * LanePacked.R]));
+        } else {
+            RowDot dot = dots.get(GgmlType.Q4_0);
+            MemorySegment data = w.data();
+            long rowBytes = w.rowBytes();
+            workers.forRange(p.groups(), grain, (g0, g1) -> {
+                float[] tile = new float[LanePacked.R * cols];
+                for (int g = g0; g < g1; g++) {
+                    int r = g * LanePacked.R;
+                    int nr = Math.min(LanePacked.R, rows - r);
+                    for (int k = 0; k < nr; k++) {
+                        dot.dequantize(GgmlType.Q4_0, data, (r + k) * rowBytes, tile, k * cols, cols);
+                    }
+                    Tiles.mulPanel(tile, nr, x, cols, nTokens, out, rows, r);
+                }
+            });
+        }
+    }
+
     /** {@code out[t*rows + r] = row · x[t*cols ..]} for every token, four tokens per pass over the row. */
     private static void rowTimesTokens(float[] row, float[] x, int cols, int nTokens, float[] out, int rows, int r) {
         final int l = Vec.L;

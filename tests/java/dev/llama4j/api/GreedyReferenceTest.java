@@ -23,8 +23,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * End-to-end greedy generation against the independent references (DESIGN.md §6): llama2.c run.c on the F32
  * model in its three files, and run.c in float32 over ggml-dequantized weights for F16/Q8_0/Q4_0/Q4_K_M.
- * Both CPU paths (scalar reference and Vector API) keep activations in float32, so both must match token for
- * token; first-position logits within 1e-4 (F32 weights) or 1e-3 (dequantized weights) max abs.
+ * Both CPU paths (scalar reference and Vector API with float32 activations) keep activations in float32, so both
+ * must match token for token; first-position logits within 1e-4 (F32 weights) or 1e-3 (dequantized weights) max
+ * abs. The default Vector path, which quantizes activations to 8 bits for Q4_0 decoding, is checked against
+ * llama.cpp instead ({@link Q8ActivationsReferenceTest}).
  */
 class GreedyReferenceTest {
 
@@ -54,7 +56,7 @@ class GreedyReferenceTest {
         JsonNode ref = new ObjectMapper().readTree(TestData.reference(referenceName).toFile());
         Path tokenizer = tokenizerName == null ? null : TestData.model(tokenizerName);
         ModelFile file = ModelFiles.open(TestData.model(modelName));
-        Backend backend = backendKind.equals("scalar") ? CpuBackend.scalar() : CpuBackend.vector(2, false);
+        Backend backend = backendKind.equals("scalar") ? CpuBackend.scalar() : CpuBackend.vector(2, false, false);
         ModelOptions options = ModelOptions.defaults().withTokenizer(tokenizer).withContextLength(512);
         try (LlamaModel model = LlamaModel.of(file, Tokenizers.load(file, tokenizer), backend, options)) {
             for (JsonNode c : ref.get("cases")) {

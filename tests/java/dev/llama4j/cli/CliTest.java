@@ -127,4 +127,22 @@ class CliTest {
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("top_p"), r.err());
     }
+
+    @Test
+    void activationsChoosesTheCpuPathAndRefusesUnknownValues() throws Exception {
+        JsonNode ref = new ObjectMapper().readTree(
+                TestData.reference("fp32math_stories260K-Q4_0_greedy.json").toFile());
+        JsonNode c = ref.get("cases").get(1);
+        int max = c.get("steps").asInt() - c.get("prompt_ids").size() + 1;
+        Run f32 = run("generate", "-m", TestData.model("stories260K-Q4_0.gguf").toString(), "-p",
+                c.get("prompt").asText(), "--temperature", "0", "-n", String.valueOf(max), "--json", "--backend",
+                "cpu", "--activations", "f32");
+        assertEquals(0, f32.exit(), f32.err());
+        assertEquals(c.get("generated_ids"), new ObjectMapper().readTree(f32.out()).get("generated_ids"));
+        assertTrue(f32.err().contains("f32 activations"), f32.err());
+        Run bad = run("generate", "-m", TestData.model("stories260K-Q4_0.gguf").toString(), "-p", "x",
+                "--activations", "q4");
+        assertEquals(2, bad.exit());
+        assertEquals("error: --activations 'q4' is not one of q8, f32", bad.err().strip());
+    }
 }

@@ -14,7 +14,8 @@ import java.util.Random;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.llama4j.backend.cpu.MatVecProbe
  * [threads] [rounds] [types] [shapes] [tokens] [layouts]}, e.g.
  * {@code 2 40 Q4_0,Q8_0 4096x4096,11008x4096 1,32,128 gguf,packed}: {@code gguf} runs the op on the tensor as
- * mapped, {@code packed} on its {@link Packed} repack (what {@link CpuBackend} uses for Q4_0 and Q8_0).
+ * mapped, {@code packed} on its {@link Packed} repack (what {@link CpuBackend} uses for Q8_0, and for Q4_0 with
+ * float activations), {@code lanes} on its {@link LanePacked} repack (Q4_0 with 8-bit activations, the default).
  */
 public final class MatVecProbe {
     private MatVecProbe() {}
@@ -26,13 +27,14 @@ public final class MatVecProbe {
         String[] shapes = (args.length > 3 ? args[3] : "4096x4096,11008x4096").split(",");
         String[] tokens = (args.length > 4 ? args[4] : "1").split(",");
         String[] layouts = (args.length > 5 ? args[5] : "gguf,packed").split(",");
-        try (VectorOps ops = new VectorOps(threads); Workers readers = new Workers(threads)) {
+        try (VectorOps ops = new VectorOps(threads)) {
+            Workers readers = ops.workers();
             for (String type : types) {
                 for (String shape : shapes) {
                     for (String tk : tokens) {
                         for (String layout : layouts) {
                             run(ops, readers, GgmlType.valueOf(type), shape, Integer.parseInt(tk), rounds,
-                                    layout.equals("packed"));
+                                    layout);
                         }
                     }
                 }
@@ -41,7 +43,7 @@ public final class MatVecProbe {
     }
 
     private static void run(VectorOps ops, Workers readers, GgmlType t, String shape, int nTokens, int rounds,
-                            boolean packed) {
+                            String layout) {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
@@ -52,7 +54,8 @@ public final class MatVecProbe {
             Tensor w = new Tensor("probe", t, new long[] {cols, rows}, m);
             float[] x = RandomTensors.floats(nTokens * cols, new Random(2));
             float[] out = new float[nTokens * rows];
-            Packed p = packed && Packed.supports(w) ? Packed.of(w, readers) : null;
+            Packed p = layout.equals("packed") && Packed.supports(w) ? Packed.of(w, readers) : null;
+            LanePacked lp = layout.equals("lanes") && LanePacked.supports(w) ? LanePacked.of(w, readers) : null;
             long bestRead = Long.MAX_VALUE;
             long bestOp = Long.MAX_VALUE;
             int sink = 0;
@@ -60,7 +63,9 @@ public final class MatVecProbe {
                 long t0 = System.nanoTime();
                 sink += MatVecBenchmark.sum(readers, m, bytes);
                 long t1 = System.nanoTime();
-                if (p != null) {
+                if (lp != null) {
+                    ops.matmul(out, lp, w, x, nTokens);
+                } else if (p != null) {
                     ops.matmul(out, p, x, nTokens);
                 } else {
                     ops.matmul(out, w, x, nTokens);
@@ -74,7 +79,7 @@ public final class MatVecProbe {
             double readGb = bytes / (double) bestRead;
             double opGb = bytes / (double) bestOp;
             System.out.printf("%-5s %-6s %-10s tokens %4d threads %d: read %6.2f GB/s, op %6.2f GB/s (%5.1f%%), "
-                            + "%8.1f us/op, %8.2f us/token%s%n", t, p != null ? "packed" : "gguf", shape, nTokens, ops.threads(), readGb, opGb,
+                            + "%8.1f us/op, %8.2f us/token%s%n", t, lp != null ? "lanes" : p != null ? "packed" : "gguf", shape, nTokens, ops.threads(), readGb, opGb,
                     100 * opGb / readGb, bestOp / 1e3, bestOp / 1e3 / nTokens, sink == 42 ? "" : "");
         }
     }

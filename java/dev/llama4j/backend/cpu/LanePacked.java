@@ -1,0 +1,73 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A Q4_0 weight matrix repacked at load with its rows across vector lanes, for the integer mat-vec of
+ * {@link LaneKernels} (activations quantized to 8 bits, {@link Q8Activations}). Rows in groups of {@value #R} (the
+ * last group padded with zero rows); for group {@code g}, block {@code b} and quant byte {@code p < 16}, the 32
+ * rows' byte {@code p} of block {@code b} lie next to each other: {@code qs[((g·nb + b)·16 + p)·32 + r]} holds
+ * row {@code g·32 + r}'s element {@code b·32 + p} in its low nibble and element {@code b·32 + p + 16} in its high
+ * nibble, as in the GGUF block. The block scales (IEEE halves) in the same order, {@code d[(g·nb + b)·32 + r]}.
+ * One widening load then gives one column of 32 rows, which a broadcast activation multiplies in 32 short lanes.
+ * Same bytes as the GGUF data, the padding aside.
+ *
+ * @param rows rows of the matrix
+ * @param cols row length (a multiple of 32)
+ * @param nb   blocks per row
+ */
+record LanePacked(int rows, int cols, int nb, byte[] qs, short[] d) {
+    /** Rows per group: the short lanes of a 512-bit vector. */
+    static final int R = 32;
+    private static final int QK = 32;
+
+    int groups() {
+        return (rows + R - 1) / R;
+    }
+
+    /** Whether {@code t} can be repacked and run by {@link LaneKernels} on this hardware (512-bit vectors). */
+    static boolean supports(Tensor t) {
+        return t.type() == GgmlType.Q4_0 && t.ne().length == 2 && Vec.L == 16 && Vec.S != null
+                && t.ne()[0] % QK == 0 && t.ne()[1] <= Integer.MAX_VALUE;
+    }
+
+    /**
+     * Repacks {@code t} on {@code workers}, or returns {@code null} when it cannot (see {@link #supports}) or when
+     * the heap lacks room for the copy (with a margin); then the caller uses another path. On heap for the same
+     * reason as {@link Packed#of}: int array offsets keep the range checks out of the loops.
+     */
+    static LanePacked of(Tensor t, Workers workers) {
+        if (!supports(t)) {
+            return null;
+        }
+        int cols = (int) t.ne()[0];
+        int rows = (int) t.ne()[1];
+        int nb = cols / QK;
+        int groups = (rows + R - 1) / R;
+        long blocks = (long) groups * R * nb;
+        if (!Packed.fits(blocks, 16)) {
+            return null;
+        }
+        byte[] qs = new byte[(int) (blocks * 16)];
+        short[] d = new short[(int) blocks];
+        MemorySegment src = t.data();
+        long rowBytes = t.rowBytes();
+        workers.forRange(groups, 1, (g0, g1) -> {
+            for (int g = g0; g < g1; g++) {
+                for (int k = 0; k < R && g * R + k < rows; k++) {
+                    long s = (long) (g * R + k) * rowBytes;
+                    for (int b = 0; b < nb; b++, s += 18) {
+                        int base = (g * nb + b) * 16;
+                        d[(g * nb + b) * R + k] = src.get(Vec.SHORT_LE, s);
+                        for (int p = 0; p < 16; p++) {
+                            qs[(base + p) * R + k] = src.get(java.lang.foreign.ValueLayout.JAVA_BYTE, s + 2 + p);
+                        }
+                    }
+                }
+            }
+        });
+        return new LanePacked(rows, cols, nb, qs, d);
+    }
+}

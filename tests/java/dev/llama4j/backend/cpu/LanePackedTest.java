@@ -1,0 +1,130 @@
+package dev.llama4j.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.tensor.Tensor;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lane-packed Q4_0 kernels ({@link LanePacked}, {@link LaneKernels}): the 8-bit-activation mat-vec gives the
+ * bits of its scalar reference {@link ScalarOps#matVecQ8} and stays within the quantization error of the float
+ * product; the batched path gives the bits of the GGUF-layout batched path. Odd shapes (partial last group, 1–19
+ * blocks), 1 and 3 threads alike.
+ */
+class LanePackedTest {
+    private static VectorOps one;
+    private static VectorOps three;
+    private static final ScalarOps scalar = new ScalarOps();
+    private static final int[] COLS = {32, 96, 128, 608};
+    private static final int[] ROWS = {1, 3, 31, 32, 33, 67, 100};
+
+    @BeforeAll
+    static void up() {
+        one = new VectorOps(1);
+        three = new VectorOps(3);
+    }
+
+    @AfterAll
+    static void down() {
+        one.close();
+        three.close();
+    }
+
+    private static LanePacked pack(Tensor w) {
+        assumeTrue(LanePacked.supports(w), "needs 16 float lanes (512-bit vectors)");
+        LanePacked p = LanePacked.of(w, three.workers());
+        assertNotNull(p, w.ne()[1] + "x" + w.ne()[0]);
+        return p;
+    }
+
+    @Test
+    void matVecIsItsScalarReferenceBitForBit() {
+        Random rnd = new Random(11);
+        for (int cols : COLS) {
+            for (int rows : ROWS) {
+                Tensor w = RandomTensors.matrix(GgmlType.Q4_0, rows, cols, rnd);
+                LanePacked p = pack(w);
+                float[] x = RandomTensors.floats(cols, rnd);
+                float[] ref = new float[rows];
+                float[] a = new float[rows];
+                float[] b = new float[rows];
+                ScalarOps.matVecQ8(ref, w, x);
+                one.matmul(a, p, w, x, 1);
+                three.matmul(b, p, w, x, 1);
+                String what = rows + "x" + cols;
+                assertArrayEquals(ref, a, what + ": lane kernel vs scalar reference");
+                assertArrayEquals(a, b, what + ": 1 vs 3 threads");
+            }
+        }
+    }
+
+    @Test
+    void matVecIsCloseToTheFloatProduct() {
+        Random rnd = new Random(12);
+        for (int cols : new int[] {256, 2048}) {
+            Tensor w = RandomTensors.matrix(GgmlType.Q4_0, 67, cols, rnd);
+            LanePacked p = pack(w);
+            float[] x = RandomTensors.floats(cols, rnd);
+            float[] q8 = new float[67];
+            float[] f32 = new float[67];
+            three.matmul(q8, p, w, x, 1);
+            scalar.matmul(f32, w, x, 1);
+            double e = RandomTensors.relL2(q8, f32, 67);
+            // 8-bit activations: each element off by at most dx/2 = max|x|/254 of its block, about 0.4% of it.
+            assertTrue(e > 0 && e < 1e-2, "relative L2 of q8 vs f32 activations " + e);
+        }
+    }
+
+    @Test
+    void batchIsTheGgufLayoutBatchBitForBit() {
+        Random rnd = new Random(13);
+        for (int cols : COLS) {
+            for (int rows : ROWS) {
+                Tensor w = RandomTensors.matrix(GgmlType.Q4_0, rows, cols, rnd);
+                LanePacked p = pack(w);
+                for (int nTokens : new int[] {2, 5, 9}) {
+                    float[] x = RandomTensors.floats(nTokens * cols, rnd);
+                    float[] ref = new float[nTokens * rows];
+                    float[] a = new float[nTokens * rows];
+                    float[] b = new float[nTokens * rows];
+                    one.matmul(ref, w, x, nTokens);
+                    one.matmul(a, p, w, x, nTokens);
+                    three.matmul(b, p, w, x, nTokens);
+                    String what = rows + "x" + cols + " tokens " + nTokens;
+                    assertArrayEquals(ref, a, what + ": lane-packed vs GGUF layout");
+                    assertArrayEquals(a, b, what + ": 1 vs 3 threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void activationsQuantizeWithinHalfAStep() {
+        Random rnd = new Random(14);
+        float[] x = RandomTensors.floats(96, rnd);
+        for (int i = 32; i < 64; i++) {
+            x[i] = 0.0f;
+        }
+        x[70] = -3.5f;
+        Q8Activations a = Q8Activations.of(x, 0, 96);
+        assertEquals(0.0f, a.dx()[1]);
+        assertEquals(-127, a.xq()[70]);
+        for (int b = 0; b < 3; b++) {
+            int s = 0;
+            for (int i = b * 32; i < b * 32 + 32; i++) {
+                assertTrue(Math.abs(a.xq()[i]) <= 127, "xq[" + i + "] = " + a.xq()[i]);
+                assertTrue(Math.abs(a.xq()[i] * a.dx()[b] - x[i]) <= a.dx()[b] * 0.5001f, "element " + i);
+                s += a.xq()[i];
+            }
+            assertEquals(8.0f * s, a.sx8()[b], "sx8 of block " + b);
+        }
+    }
+}
