@@ -9,9 +9,14 @@ import java.util.Objects;
  * ({@link #f16}; values are rounded to nearest half on {@link #store}). Preallocated for the whole context;
  * a position outside {@code 0 .. contextLength-1} is an error that names the context length.
  *
- * <p>Layout per layer: {@code [contextLength][kvDim]}, keys and values in separate arrays.
+ * <p>Layout per layer: values {@code [contextLength][kvDim]}; keys the same in the half-float cache, and in the
+ * float32 cache in blocks of {@value #KB} positions, transposed ({@link F32#keyIndex}), so that one vector load
+ * holds one key dimension of {@value #KB} consecutive positions: attention scores {@value #KB} positions at a time
+ * with one FMA per dimension and no horizontal sums.
  */
 public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
+    /** Positions per transposed key block of the float32 cache. */
+    static final int KB = 16;
     final int nLayers;
     final int contextLength;
     final int kvDim;
@@ -21,7 +26,7 @@ public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
             throw new Llama4jException("KV cache: layers (" + nLayers + "), context length (" + contextLength
                     + ") and kvDim (" + kvDim + ") must all be positive");
         }
-        if ((long) contextLength * kvDim > Integer.MAX_VALUE - 16) {
+        if ((long) (contextLength + KB) * kvDim > Integer.MAX_VALUE - 16) {
             throw new Llama4jException("KV cache: context length " + contextLength + " × kvDim " + kvDim
                     + " exceeds " + (Integer.MAX_VALUE - 16) + " entries per layer; use a shorter context");
         }
@@ -81,32 +86,43 @@ public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
         }
     }
 
-    /** Float32 storage. */
+    /** Float32 storage; keys in transposed blocks of {@value #KB} positions. */
     static final class F32 extends KvCache {
         final float[][] k;
         final float[][] v;
 
         F32(int nLayers, int contextLength, int kvDim) {
             super(nLayers, contextLength, kvDim);
-            k = new float[nLayers][contextLength * kvDim];
+            int blocks = (contextLength + KB - 1) / KB;
+            k = new float[nLayers][blocks * KB * kvDim];
             v = new float[nLayers][contextLength * kvDim];
+        }
+
+        /** Where key {@code i} of position {@code pos} lies in a layer's key array. */
+        int keyIndex(int pos, int i) {
+            return ((pos / KB) * kvDim + i) * KB + pos % KB;
         }
 
         @Override
         public long bytes() {
-            return 2L * nLayers * contextLength * kvDim * Float.BYTES;
+            return (long) nLayers * (k[0].length + v[0].length) * Float.BYTES;
         }
 
         @Override
         public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
             int i = index(layer, pos);
-            System.arraycopy(k, kOff, this.k[layer], i, kvDim);
+            float[] kl = this.k[layer];
+            int ki = keyIndex(pos, 0);
+            for (int j = 0; j < kvDim; j++, ki += KB) {
+                kl[ki] = k[kOff + j];
+            }
             System.arraycopy(v, vOff, this.v[layer], i, kvDim);
         }
 
         @Override
         public float key(int layer, int pos, int i) {
-            return k[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)];
+            index(layer, pos);
+            return k[layer][keyIndex(pos, Objects.checkIndex(i, kvDim))];
         }
 
         @Override

@@ -68,4 +68,37 @@ final class LaneKernels {
             }
         }
     }
+
+    /**
+     * Group {@code g} dequantized column by column into {@code tileT[c·32 + k]} (row {@code k} of the group, the
+     * {@link Tiles} panel layout; padding rows are zero): the products {@code (q − 8) · d} of
+     * {@link dev.llama4j.tensor.Dequant}, the same bits.
+     */
+    static void dequantize(LanePacked w, int g, float[] tileT) {
+        byte[] qs = w.qs();
+        short[] d = w.d();
+        int nb = w.nb();
+        int o = g * nb * 16 * R;
+        for (int b = 0; b < nb; b++) {
+            int so = (g * nb + b) * R;
+            FloatVector d0 = Vec.halfToFloat((IntVector) ShortVector.fromArray(Vec.S, d, so)
+                    .convertShape(VectorOperators.S2I, Vec.I, 0));
+            FloatVector d1 = Vec.halfToFloat((IntVector) ShortVector.fromArray(Vec.S, d, so + 16)
+                    .convertShape(VectorOperators.S2I, Vec.I, 0));
+            for (int p = 0; p < 16; p++, o += R) {
+                IntVector q0 = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, qs, o)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+                IntVector q1 = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, qs, o + 16)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
+                int lo = (b * 32 + p) * R;
+                int hi = lo + 16 * R;
+                ((FloatVector) q0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(tileT, lo);
+                ((FloatVector) q1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(tileT, lo + 16);
+                ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d0)
+                        .intoArray(tileT, hi);
+                ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d1)
+                        .intoArray(tileT, hi + 16);
+            }
+        }
+    }
 }

@@ -25,9 +25,6 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(VectorOps.class);
     /** Below about this many multiply-adds, an op stays on the calling thread. */
     private static final int GRAIN_WORK = 1 << 15;
-    private static final int TILE = 4;
-    /** Floats of dequantized weights per panel of the batched packed path (256 KiB, fits L2). */
-    private static final int PANEL = 1 << 16;
 
     private final Workers workers;
     private final Map<GgmlType, RowDot> dots;
@@ -96,25 +93,19 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 float[] scratch = new float[dot.scratchSize()];
                 dot.rows(data, rowBytes, r0, r1, x, cols, prep, out, scratch);
             });
-        } else if (cols % Vec.L == 0) {
-            int groups = (rows + 3) / 4;
-            workers.forRange(groups, Math.max(1, grain / 4), (g0, g1) -> {
-                float[] tile = new float[4 * cols];
-                for (int g = g0; g < g1; g++) {
-                    int r = 4 * g;
-                    int nr = Math.min(4, rows - r);
+        } else {
+            int panels = (rows + Tiles.P - 1) / Tiles.P;
+            workers.forRange(panels, Math.max(1, grain / Tiles.P), (p0, p1) -> {
+                float[] tile = new float[Tiles.P * cols];
+                float[] tileT = new float[Tiles.P * cols];
+                for (int p = p0; p < p1; p++) {
+                    int r = p * Tiles.P;
+                    int nr = Math.min(Tiles.P, rows - r);
                     for (int k = 0; k < nr; k++) {
                         dot.dequantize(type, data, (r + k) * rowBytes, tile, k * cols, cols);
                     }
-                    Tiles.mul(tile, nr, x, cols, nTokens, out, rows, r);
-                }
-            });
-        } else {
-            workers.forRange(rows, grain, (r0, r1) -> {
-                float[] row = new float[cols];
-                for (int r = r0; r < r1; r++) {
-                    dot.dequantize(type, data, r * rowBytes, row, cols);
-                    rowTimesTokens(row, x, cols, nTokens, out, rows, r);
+                    Tiles.transpose(tile, nr, cols, tileT);
+                    Tiles.mulPanel(tileT, nr, x, cols, nTokens, out, rows, r);
                 }
             });
         }
@@ -144,22 +135,23 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 }
             });
         } else {
-            // Panels of several row groups (about PANEL floats, L2-resident) dequantized, then multiplied with
-            // the token quads in the outer loop (Tiles.mulPanel).
-            int panel = Math.max(1, PANEL / (Packed.G * cols));
-            workers.forRange(groups, grain, (g0, g1) -> {
+            // Panels of Tiles.P rows (Tiles.P / G row groups) dequantized, then multiplied with the tokens.
+            int per = Tiles.P / Packed.G;
+            int panels = (groups + per - 1) / per;
+            workers.forRange(panels, Math.max(1, grain / per), (p0, p1) -> {
                 float[] ds = new float[p.nb() * Packed.G];
-                float[] tile = new float[panel * Packed.G * cols];
-                for (int g = g0; g < g1; g += panel) {
-                    int ge = Math.min(g1, g + panel);
-                    int r = g * Packed.G;
-                    int nr = Math.min(ge * Packed.G, rows) - r;
-                    for (int h = g; h < ge; h++) {
+                float[] tile = new float[Tiles.P * cols];
+                float[] tileT = new float[Tiles.P * cols];
+                for (int q = p0; q < p1; q++) {
+                    int r = q * Tiles.P;
+                    int nr = Math.min(Tiles.P, rows - r);
+                    for (int h = q * per; h < Math.min(groups, (q + 1) * per); h++) {
                         int hr = Math.min(Packed.G, rows - h * Packed.G);
                         PackedKernels.scales(p, h, ds);
-                        PackedKernels.dequantize(p, h, hr, ds, tile, (h - g) * Packed.G * cols);
+                        PackedKernels.dequantize(p, h, hr, ds, tile, (h - q * per) * Packed.G * cols);
                     }
-                    Tiles.mulPanel(tile, nr, x, cols, nTokens, out, rows, r);
+                    Tiles.transpose(tile, nr, cols, tileT);
+                    Tiles.mulPanel(tileT, nr, x, cols, nTokens, out, rows, r);
                 }
             });
         }
@@ -185,62 +177,14 @@ public final class VectorOps implements CpuOps, AutoCloseable {
             workers.forRange(p.groups(), grain, (g0, g1) ->
                     LaneKernels.matVec(p, g0, g1, a, out, new float[p.nb() * LanePacked.R]));
         } else {
-            RowDot dot = dots.get(GgmlType.Q4_0);
-            MemorySegment data = w.data();
-            long rowBytes = w.rowBytes();
             workers.forRange(p.groups(), grain, (g0, g1) -> {
-                float[] tile = new float[LanePacked.R * cols];
+                float[] tileT = new float[LanePacked.R * cols];
                 for (int g = g0; g < g1; g++) {
                     int r = g * LanePacked.R;
-                    int nr = Math.min(LanePacked.R, rows - r);
-                    for (int k = 0; k < nr; k++) {
-                        dot.dequantize(GgmlType.Q4_0, data, (r + k) * rowBytes, tile, k * cols, cols);
-                    }
-                    Tiles.mulPanel(tile, nr, x, cols, nTokens, out, rows, r);
+                    LaneKernels.dequantize(p, g, tileT);
+                    Tiles.mulPanel(tileT, Math.min(LanePacked.R, rows - r), x, cols, nTokens, out, rows, r);
                 }
             });
-        }
-    }
-
-    /** {@code out[t*rows + r] = row · x[t*cols ..]} for every token, four tokens per pass over the row. */
-    private static void rowTimesTokens(float[] row, float[] x, int cols, int nTokens, float[] out, int rows, int r) {
-        final int l = Vec.L;
-        int t = 0;
-        for (; t + TILE <= nTokens; t += TILE) {
-            int x0 = t * cols;
-            int x1 = x0 + cols;
-            int x2 = x1 + cols;
-            int x3 = x2 + cols;
-            FloatVector a0 = FloatVector.zero(Vec.F);
-            FloatVector a1 = FloatVector.zero(Vec.F);
-            FloatVector a2 = FloatVector.zero(Vec.F);
-            FloatVector a3 = FloatVector.zero(Vec.F);
-            int c = 0;
-            for (int end = cols - l; c <= end; c += l) {
-                FloatVector wv = FloatVector.fromArray(Vec.F, row, c);
-                a0 = wv.fma(FloatVector.fromArray(Vec.F, x, x0 + c), a0);
-                a1 = wv.fma(FloatVector.fromArray(Vec.F, x, x1 + c), a1);
-                a2 = wv.fma(FloatVector.fromArray(Vec.F, x, x2 + c), a2);
-                a3 = wv.fma(FloatVector.fromArray(Vec.F, x, x3 + c), a3);
-            }
-            float s0 = Vec.sum(a0);
-            float s1 = Vec.sum(a1);
-            float s2 = Vec.sum(a2);
-            float s3 = Vec.sum(a3);
-            for (; c < cols; c++) {
-                float wc = row[c];
-                s0 += wc * x[x0 + c];
-                s1 += wc * x[x1 + c];
-                s2 += wc * x[x2 + c];
-                s3 += wc * x[x3 + c];
-            }
-            out[t * rows + r] = s0;
-            out[(t + 1) * rows + r] = s1;
-            out[(t + 2) * rows + r] = s2;
-            out[(t + 3) * rows + r] = s3;
-        }
-        for (; t < nTokens; t++) {
-            out[t * rows + r] = Vec.dot(row, 0, x, t * cols, cols);
         }
     }
 
@@ -299,10 +243,22 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         int n = nTokens * nHeads;
         long work = (long) n * (startPos + nTokens) * headSize;
         int grain = work < GRAIN_WORK ? n : 1;
+        if (cache instanceof KvCache.F32 c && Vec.L == KvCache.KB) {
+            workers.forRange(n, grain, (i0, i1) -> {
+                float[] att = new float[startPos + nTokens + KvCache.KB];
+                for (int i = i0; i < i1; i++) {
+                    int t = i / nHeads;
+                    int h = i % nHeads;
+                    attendF32(out, q, c, layer, t * dim + h * headSize, (h / kvMul) * headSize, startPos + t,
+                            headSize, scale, att);
+                }
+            });
+            return;
+        }
         workers.forRange(n, grain, (i0, i1) -> {
             float[] att = new float[startPos + nTokens];
-            float[] kb = cache instanceof KvCache.F16 ? new float[headSize] : null;
-            float[] vb = kb == null ? null : new float[headSize];
+            float[] kb = new float[headSize];
+            float[] vb = cache instanceof KvCache.F16 ? new float[headSize] : null;
             for (int i = i0; i < i1; i++) {
                 int t = i / nHeads;
                 int h = i % nHeads;
@@ -310,14 +266,15 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 int qo = t * dim + h * headSize;
                 int ko = (h / kvMul) * headSize;
                 for (int p = 0; p <= pos; p++) {
-                    float score = switch (cache) {
-                        case KvCache.F32 c -> Vec.dot(q, qo, c.k[layer], p * kvDim + ko, headSize);
-                        case KvCache.F16 c -> {
-                            halves(c.k[layer], p * kvDim + ko, kb, headSize);
-                            yield Vec.dot(q, qo, kb, 0, headSize);
+                    switch (cache) {
+                        case KvCache.F32 c -> {
+                            for (int j = 0; j < headSize; j++) {
+                                kb[j] = c.key(layer, p, ko + j);
+                            }
                         }
-                    };
-                    att[p] = score / scale;
+                        case KvCache.F16 c -> halves(c.k[layer], p * kvDim + ko, kb, headSize);
+                    }
+                    att[p] = Vec.dot(q, qo, kb, 0, headSize) / scale;
                 }
                 softmax(att, 0, pos + 1);
                 java.util.Arrays.fill(out, qo, qo + headSize, 0.0f);
@@ -332,6 +289,43 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 }
             }
         });
+    }
+
+    /**
+     * One query (at {@code q[qo..]}, position {@code pos}) over a float32 cache: scores {@value KvCache#KB}
+     * positions per vector from the transposed key blocks (one FMA per head dimension, in dimension order), softmax,
+     * then each output vector accumulated over the positions in order in a register.
+     */
+    private void attendF32(float[] out, float[] q, KvCache.F32 c, int layer, int qo, int ko, int pos,
+                                  int headSize, float scale, float[] att) {
+        float[] kl = c.k[layer];
+        float[] vl = c.v[layer];
+        int kvDim = c.kvDim();
+        for (int p0 = 0; p0 <= pos; p0 += KvCache.KB) {
+            FloatVector acc = FloatVector.zero(Vec.F);
+            int base = c.keyIndex(p0, ko);
+            for (int d = 0; d < headSize; d++) {
+                acc = FloatVector.fromArray(Vec.F, kl, base + d * KvCache.KB)
+                        .fma(FloatVector.broadcast(Vec.F, q[qo + d]), acc);
+            }
+            acc.div(scale).intoArray(att, p0);
+        }
+        softmax(att, 0, pos + 1);
+        int j = 0;
+        for (; j + Vec.L <= headSize; j += Vec.L) {
+            FloatVector acc = FloatVector.zero(Vec.F);
+            for (int p = 0, vo = ko + j; p <= pos; p++, vo += kvDim) {
+                acc = FloatVector.fromArray(Vec.F, vl, vo).fma(FloatVector.broadcast(Vec.F, att[p]), acc);
+            }
+            acc.intoArray(out, qo + j);
+        }
+        for (; j < headSize; j++) {
+            float s = 0.0f;
+            for (int p = 0; p <= pos; p++) {
+                s = Math.fma(vl[p * kvDim + ko + j], att[p], s);
+            }
+            out[qo + j] = s;
+        }
     }
 
     private static void halves(short[] src, int off, float[] dst, int n) {
