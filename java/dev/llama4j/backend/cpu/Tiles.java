@@ -38,13 +38,36 @@ final class Tiles {
     }
 
     /**
-     * {@code out[t*rows + r0 + k] = Σ_c tileT[c·P + k] · x[t*cols + c]} for {@code k < nr} and every token
-     * {@code t < nTokens}.
+     * The activations of each full group of 8 tokens interleaved column by column, for {@link #mulPanel}:
+     * {@code x8[(g·cols + c)·8 + j] = x[(8g + j)·cols + c]} for {@code g < nTokens / 8} (so the 8 broadcasts of a
+     * column come from one cache line and one address register).
      */
-    static void mulPanel(float[] tileT, int nr, float[] x, int cols, int nTokens, float[] out, int rows, int r0) {
+    static float[] interleave(float[] x, int cols, int nTokens, Workers workers) {
+        int groups = nTokens / 8;
+        float[] x8 = new float[groups * cols * 8];
+        workers.forRange(groups, 1, (g0, g1) -> {
+            for (int g = g0; g < g1; g++) {
+                for (int j = 0; j < 8; j++) {
+                    int xo = (g * 8 + j) * cols;
+                    int o = g * cols * 8 + j;
+                    for (int c = 0; c < cols; c++) {
+                        x8[o + c * 8] = x[xo + c];
+                    }
+                }
+            }
+        });
+        return x8;
+    }
+
+    /**
+     * {@code out[t*rows + r0 + k] = Σ_c tileT[c·P + k] · x[t*cols + c]} for {@code k < nr} and every token
+     * {@code t < nTokens}; {@code x8} is {@link #interleave}'s copy of {@code x}.
+     */
+    static void mulPanel(float[] tileT, int nr, float[] x, float[] x8, int cols, int nTokens, float[] out, int rows,
+                         int r0) {
         int t = 0;
         for (; t + 8 <= nTokens; t += 8) {
-            mul32x8(tileT, x, cols, t, out, rows, r0, nr);
+            mul32x8(tileT, x8, cols, t, out, rows, r0, nr);
         }
         for (; t < nTokens; t++) {
             FloatVector a = FloatVector.zero(Vec.F);
@@ -71,15 +94,7 @@ final class Tiles {
         System.arraycopy(tmp, 0, out, o, nr);
     }
 
-    private static void mul32x8(float[] tileT, float[] x, int cols, int t, float[] out, int rows, int r0, int nr) {
-        int x0 = t * cols;
-        int x1 = x0 + cols;
-        int x2 = x1 + cols;
-        int x3 = x2 + cols;
-        int x4 = x3 + cols;
-        int x5 = x4 + cols;
-        int x6 = x5 + cols;
-        int x7 = x6 + cols;
+    private static void mul32x8(float[] tileT, float[] x8, int cols, int t, float[] out, int rows, int r0, int nr) {
         FloatVector a0 = FloatVector.zero(Vec.F);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -96,31 +111,31 @@ final class Tiles {
         FloatVector b5 = a0;
         FloatVector b6 = a0;
         FloatVector b7 = a0;
-        for (int c = 0, o = 0; c < cols; c++, o += P) {
+        for (int c = 0, o = 0, xo = t * cols; c < cols; c++, o += P, xo += 8) {
             FloatVector w0 = FloatVector.fromArray(Vec.F, tileT, o);
             FloatVector w1 = FloatVector.fromArray(Vec.F, tileT, o + L);
-            FloatVector s = FloatVector.broadcast(Vec.F, x[x0 + c]);
+            FloatVector s = FloatVector.broadcast(Vec.F, x8[xo]);
             a0 = w0.fma(s, a0);
             b0 = w1.fma(s, b0);
-            s = FloatVector.broadcast(Vec.F, x[x1 + c]);
+            s = FloatVector.broadcast(Vec.F, x8[xo + 1]);
             a1 = w0.fma(s, a1);
             b1 = w1.fma(s, b1);
-            s = FloatVector.broadcast(Vec.F, x[x2 + c]);
+            s = FloatVector.broadcast(Vec.F, x8[xo + 2]);
             a2 = w0.fma(s, a2);
             b2 = w1.fma(s, b2);
-            s = FloatVector.broadcast(Vec.F, x[x3 + c]);
+            s = FloatVector.broadcast(Vec.F, x8[xo + 3]);
             a3 = w0.fma(s, a3);
             b3 = w1.fma(s, b3);
-            s = FloatVector.broadcast(Vec.F, x[x4 + c]);
+            s = FloatVector.broadcast(Vec.F, x8[xo + 4]);
             a4 = w0.fma(s, a4);
             b4 = w1.fma(s, b4);
-            s = FloatVector.broadcast(Vec.F, x[x5 + c]);
+            s = FloatVector.broadcast(Vec.F, x8[xo + 5]);
             a5 = w0.fma(s, a5);
             b5 = w1.fma(s, b5);
-            s = FloatVector.broadcast(Vec.F, x[x6 + c]);
+            s = FloatVector.broadcast(Vec.F, x8[xo + 6]);
             a6 = w0.fma(s, a6);
             b6 = w1.fma(s, b6);
-            s = FloatVector.broadcast(Vec.F, x[x7 + c]);
+            s = FloatVector.broadcast(Vec.F, x8[xo + 7]);
             a7 = w0.fma(s, a7);
             b7 = w1.fma(s, b7);
         }

@@ -94,6 +94,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 dot.rows(data, rowBytes, r0, r1, x, cols, prep, out, scratch);
             });
         } else {
+            float[] x8 = Tiles.interleave(x, cols, nTokens, workers);
             int panels = (rows + Tiles.P - 1) / Tiles.P;
             workers.forRange(panels, Math.max(1, grain / Tiles.P), (p0, p1) -> {
                 float[] tile = new float[Tiles.P * cols];
@@ -105,7 +106,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                         dot.dequantize(type, data, (r + k) * rowBytes, tile, k * cols, cols);
                     }
                     Tiles.transpose(tile, nr, cols, tileT);
-                    Tiles.mulPanel(tileT, nr, x, cols, nTokens, out, rows, r);
+                    Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r);
                 }
             });
         }
@@ -136,6 +137,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
             });
         } else {
             // Panels of Tiles.P rows (Tiles.P / G row groups) dequantized, then multiplied with the tokens.
+            float[] x8 = Tiles.interleave(x, cols, nTokens, workers);
             int per = Tiles.P / Packed.G;
             int panels = (groups + per - 1) / per;
             workers.forRange(panels, Math.max(1, grain / per), (p0, p1) -> {
@@ -151,7 +153,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                         PackedKernels.dequantize(p, h, hr, ds, tile, (h - q * per) * Packed.G * cols);
                     }
                     Tiles.transpose(tile, nr, cols, tileT);
-                    Tiles.mulPanel(tileT, nr, x, cols, nTokens, out, rows, r);
+                    Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r);
                 }
             });
         }
@@ -177,12 +179,13 @@ public final class VectorOps implements CpuOps, AutoCloseable {
             workers.forRange(p.groups(), grain, (g0, g1) ->
                     LaneKernels.matVec(p, g0, g1, a, out, new float[p.nb() * LanePacked.R]));
         } else {
+            float[] x8 = Tiles.interleave(x, cols, nTokens, workers);
             workers.forRange(p.groups(), grain, (g0, g1) -> {
                 float[] tileT = new float[LanePacked.R * cols];
                 for (int g = g0; g < g1; g++) {
                     int r = g * LanePacked.R;
                     LaneKernels.dequantize(p, g, tileT);
-                    Tiles.mulPanel(tileT, Math.min(LanePacked.R, rows - r), x, cols, nTokens, out, rows, r);
+                    Tiles.mulPanel(tileT, Math.min(LanePacked.R, rows - r), x, x8, cols, nTokens, out, rows, r);
                 }
             });
         }
