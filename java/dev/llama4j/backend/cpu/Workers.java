@@ -89,11 +89,12 @@ final class Workers implements AutoCloseable {
             } catch (RuntimeException | Error e) {
                 err = e;
             }
-            for (int spins = 0; pending.get() != 0; spins++) {
-                if (spins < 100_000) {
-                    Thread.onSpinWait();
-                } else {
+            for (int spins = 1; pending.get() != 0; spins++) {
+                // Yield now and then: a worker descheduled by a third thread (JIT, GC, another pool) gets a core.
+                if ((spins & 31) == 0) {
                     Thread.yield();
+                } else {
+                    Thread.onSpinWait();
                 }
             }
             if (err == null) {

@@ -28,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Mat-vec ({@code nTokens = 1}, the decode step) of each fast type at LLaMA-7B shapes on all cores, next to a
  * plain vectorized sequential read of the same number of bytes on all cores. The {@code bytes} aux counter is
  * the weight bytes streamed per second (divide by 1e9 for GB/s); {@code matvec.bytes / read.bytes} is the
- * fraction of the machine's read rate the mat-vec reaches.
+ * fraction of the machine's read rate the mat-vec reaches. {@code layout} picks the weights' form: {@code backend}
+ * what {@link CpuBackend} runs by default (Q4_0 lane-packed with 8-bit activations, Q8_0 repacked, the rest as
+ * mapped), {@code gguf} the mapped file layout for every type.
  *
  * <p>Run: {@code java -cp ... org.openjdk.jmh.Main MatVecBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}.
  */
@@ -51,12 +53,17 @@ public class MatVecBenchmark {
     @Param({"0"})
     public int threads;
 
+    @Param({"backend", "gguf"})
+    public String layout;
+
     Arena arena;
     Tensor w;
     float[] x;
     float[] out;
     VectorOps ops;
     Workers readers;
+    Packed packed;
+    LanePacked lanes;
     long bytes;
 
     @Setup(Level.Trial)
@@ -74,13 +81,17 @@ public class MatVecBenchmark {
         x = RandomTensors.floats(cols, new Random(2));
         out = new float[rows];
         ops = new VectorOps(threadCount);
-        readers = new Workers(threadCount);
+        // The read runs on the op's own workers: a second spinning pool would compete for the same cores.
+        readers = ops.workers();
+        if (layout.equals("backend")) {
+            lanes = LanePacked.supports(w) ? LanePacked.of(w, readers) : null;
+            packed = lanes == null && Packed.supports(w) ? Packed.of(w, readers) : null;
+        }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         ops.close();
-        readers.close();
         arena.close();
     }
 
@@ -93,7 +104,13 @@ public class MatVecBenchmark {
 
     @Benchmark
     public float matvec(Streamed s) {
-        ops.matmul(out, w, x, 1);
+        if (lanes != null) {
+            ops.matmul(out, lanes, w, x, 1);
+        } else if (packed != null) {
+            ops.matmul(out, packed, x, 1);
+        } else {
+            ops.matmul(out, w, x, 1);
+        }
         s.bytes += bytes;
         return out[0];
     }

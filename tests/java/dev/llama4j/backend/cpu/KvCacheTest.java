@@ -28,7 +28,8 @@ class KvCacheTest {
             assertEquals(Float.float16ToFloat(Float.floatToFloat16(v[3 + i])), b.value(1, 4, i));
             assertEquals(0f, a.key(0, 4, i));
         }
-        assertEquals(2L * 2 * 5 * 6 * 4, a.bytes());
+        // Float32 keys fill whole 16-position blocks (5 positions -> 16); values hold exactly the 5.
+        assertEquals(2L * 16 * 6 * 4 + 2L * 5 * 6 * 4, a.bytes());
         assertEquals(2L * 2 * 5 * 6 * 2, b.bytes());
     }
 
