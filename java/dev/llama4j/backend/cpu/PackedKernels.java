@@ -27,14 +27,12 @@ final class PackedKernels {
         halves(p.d(), g * n, n, ds);
     }
 
-    /** Widens {@code d[o .. o+n)} (IEEE halves) into {@code ds[0 .. n)}. */
+    /**
+     * Widens {@code d[o .. o+n)} (IEEE halves) into {@code ds[0 .. n)}: a plain loop, which C2 vectorizes into the
+     * CPU's half-to-float instruction (F16C {@code vcvtph2ps}, 16 per instruction) where there is one.
+     */
     static void halves(short[] d, int o, int n, float[] ds) {
-        int i = 0;
-        for (; i + 16 <= n; i += 16) {
-            Vec.halfToFloat((IntVector) ShortVector.fromArray(Vec.S, d, o + i)
-                    .convertShape(VectorOperators.S2I, Vec.I, 0)).intoArray(ds, i);
-        }
-        for (; i < n; i++) {
+        for (int i = 0; i < n; i++) {
             ds[i] = Float.float16ToFloat(d[o + i]);
         }
     }
