@@ -45,7 +45,7 @@ final class Tiles {
     static float[] interleave(float[] x, int cols, int nTokens, Workers workers) {
         int groups = nTokens / 8;
         float[] x8 = new float[groups * cols * 8];
-        workers.forRange(groups, 1, (g0, g1) -> {
+        workers.forRange(groups, Math.max(1, (1 << 15) / (8 * cols)), (g0, g1) -> {
             for (int g = g0; g < g1; g++) {
                 for (int j = 0; j < 8; j++) {
                     int xo = (g * 8 + j) * cols;

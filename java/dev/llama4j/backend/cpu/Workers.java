@@ -14,7 +14,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Decoding one token hands about 160 loops to the workers, each a few tens of microseconds long, so the
  * hand-off is what matters: a worker that has finished a range spins (on {@link Thread#onSpinWait}) for up to
  * {@link #SPIN_NANOS} waiting for the next one before it parks, and the caller spins until the ranges are done.
- * A parked worker costs an unpark (about 10 µs on these machines) — paid only after a pause, not per loop.
+ * A parked worker costs an unpark (about 10 µs on these machines) — paid only after a pause, not per loop. With
+ * more threads than processors, spinning would take cores from threads with work, so workers park at once and
+ * the caller parks until the last range's thread unparks it.
  *
  * <p>One loop at a time: a call made while another runs (from another thread, or from inside a range) runs its
  * whole loop on its own thread. Every output is computed by the same code whichever thread runs it.
@@ -29,7 +31,7 @@ final class Workers implements AutoCloseable {
     /** How long an idle worker spins before parking. */
     static final long SPIN_NANOS = 200_000;
 
-    private record Task(Range body, int n, int parts, long epoch) {}
+    private record Task(Range body, int n, int parts, long epoch, Thread caller) {}
 
     private final int threads;
     private final Thread[] pool;
@@ -41,12 +43,15 @@ final class Workers implements AutoCloseable {
     private final AtomicBoolean[] parked;
     private volatile Task task;
     private volatile boolean closed;
+    /** How long idle workers spin: {@link #SPIN_NANOS} when every thread can have a core, else 0 (park at once). */
+    private final long spinNanos;
 
     Workers(int threads) {
         if (threads < 1) {
             throw new Llama4jException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
+        spinNanos = threads <= Runtime.getRuntime().availableProcessors() ? SPIN_NANOS : 0;
         pool = new Thread[threads - 1];
         parked = new AtomicBoolean[threads - 1];
         for (int i = 0; i < pool.length; i++) {
@@ -76,7 +81,7 @@ final class Workers implements AutoCloseable {
             error.set(null);
             pending.set(parts - 1);
             long next = epoch.get() + 1;
-            task = new Task(body, n, parts, next);
+            task = new Task(body, n, parts, next, Thread.currentThread());
             epoch.set(next);
             for (int i = 0; i < parts - 1; i++) {
                 if (parked[i].get()) {
@@ -90,8 +95,11 @@ final class Workers implements AutoCloseable {
                 err = e;
             }
             for (int spins = 1; pending.get() != 0; spins++) {
-                // Yield now and then: a worker descheduled by a third thread (JIT, GC, another pool) gets a core.
-                if ((spins & 31) == 0) {
+                if (spinNanos == 0) {
+                    // More threads than cores: sleep until the last range ends (its thread unparks us).
+                    LockSupport.parkNanos(this, 100_000);
+                } else if ((spins & 31) == 0) {
+                    // Yield now and then: a worker descheduled by a third thread (JIT, GC, another pool) gets a core.
                     Thread.yield();
                 } else {
                     Thread.onSpinWait();
@@ -123,7 +131,7 @@ final class Workers implements AutoCloseable {
                     // Lets another runnable thread in (another pool's caller, say) when the cores are all taken.
                     Thread.yield();
                 }
-                if ((spins & 255) == 255 && System.nanoTime() - start > SPIN_NANOS) {
+                if (((spins & 255) == 255 || spinNanos == 0) && System.nanoTime() - start >= spinNanos) {
                     mine.set(true);
                     if (epoch.get() == seen && !closed) {
                         LockSupport.park(this);
@@ -154,7 +162,9 @@ final class Workers implements AutoCloseable {
             } catch (Throwable x) {
                 error.compareAndSet(null, x);
             } finally {
-                pending.decrementAndGet();
+                if (pending.decrementAndGet() == 0 && spinNanos == 0) {
+                    LockSupport.unpark(t.caller());
+                }
             }
         }
     }
