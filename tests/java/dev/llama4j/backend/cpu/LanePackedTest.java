@@ -24,7 +24,7 @@ class LanePackedTest {
     private static VectorOps three;
     private static final ScalarOps scalar = new ScalarOps();
     private static final int[] COLS = {32, 96, 128, 608};
-    private static final int[] ROWS = {1, 3, 31, 32, 33, 67, 100};
+    private static final int[] ROWS = {1, 3, 31, 32, 33, 64, 67, 100, 129};
 
     @BeforeAll
     static void up() {
