@@ -247,13 +247,15 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         long work = (long) n * (startPos + nTokens) * headSize;
         int grain = work < GRAIN_WORK ? n : 1;
         if (cache instanceof KvCache.F32 c && Vec.L == KvCache.KB) {
-            workers.forRange(n, grain, (i0, i1) -> {
-                float[] att = new float[startPos + nTokens + KvCache.KB];
+            int items = nTokens * nKvHeads;
+            int attLen = startPos + nTokens + KvCache.KB;
+            workers.forRange(items, work < GRAIN_WORK ? items : 1, (i0, i1) -> {
+                float[] att = new float[kvMul * attLen];
                 for (int i = i0; i < i1; i++) {
-                    int t = i / nHeads;
-                    int h = i % nHeads;
-                    attendF32(out, q, c, layer, t * dim + h * headSize, (h / kvMul) * headSize, startPos + t,
-                            headSize, scale, att);
+                    int t = i / nKvHeads;
+                    int kvh = i % nKvHeads;
+                    attendGroupF32(out, q, c, layer, t * dim + kvh * kvMul * headSize, kvh * headSize, kvMul,
+                            startPos + t, headSize, scale, att, attLen);
                 }
             });
             return;
@@ -294,40 +296,58 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         });
     }
 
+    /** Positions per block of the values pass of {@link #attendGroupF32} (64 × a 64-float head: 16 KiB, L1). */
+    private static final int VB = 64;
+
     /**
-     * One query (at {@code q[qo..]}, position {@code pos}) over a float32 cache: scores {@value KvCache#KB}
-     * positions per vector from the transposed key blocks (one FMA per head dimension, in dimension order), softmax,
-     * then each output vector accumulated over the positions in order in a register.
+     * The {@code kvMul} query heads of one KV head (at {@code q[qo..]}, one after the other; position {@code pos})
+     * over a float32 cache. Scores {@value KvCache#KB} positions per vector from the transposed key blocks (one FMA
+     * per head dimension, in dimension order), a key block serving every head of the group while it is in L1;
+     * softmax per head; then each output vector accumulated over the positions in order, in blocks of {@link #VB}
+     * positions that serve every head of the group. Per output the operations are those of one head alone.
      */
-    private void attendF32(float[] out, float[] q, KvCache.F32 c, int layer, int qo, int ko, int pos,
-                                  int headSize, float scale, float[] att) {
+    private void attendGroupF32(float[] out, float[] q, KvCache.F32 c, int layer, int qo, int ko, int kvMul,
+                                int pos, int headSize, float scale, float[] att, int attLen) {
         float[] kl = c.k[layer];
         float[] vl = c.v[layer];
         int kvDim = c.kvDim();
         for (int p0 = 0; p0 <= pos; p0 += KvCache.KB) {
-            FloatVector acc = FloatVector.zero(Vec.F);
             int base = c.keyIndex(p0, ko);
-            for (int d = 0; d < headSize; d++) {
-                acc = FloatVector.fromArray(Vec.F, kl, base + d * KvCache.KB)
-                        .fma(FloatVector.broadcast(Vec.F, q[qo + d]), acc);
+            for (int g = 0; g < kvMul; g++) {
+                int qg = qo + g * headSize;
+                FloatVector acc = FloatVector.zero(Vec.F);
+                for (int d = 0; d < headSize; d++) {
+                    acc = FloatVector.fromArray(Vec.F, kl, base + d * KvCache.KB)
+                            .fma(FloatVector.broadcast(Vec.F, q[qg + d]), acc);
+                }
+                acc.div(scale).intoArray(att, g * attLen + p0);
             }
-            acc.div(scale).intoArray(att, p0);
         }
-        softmax(att, 0, pos + 1);
-        int j = 0;
-        for (; j + Vec.L <= headSize; j += Vec.L) {
-            FloatVector acc = FloatVector.zero(Vec.F);
-            for (int p = 0, vo = ko + j; p <= pos; p++, vo += kvDim) {
-                acc = FloatVector.fromArray(Vec.F, vl, vo).fma(FloatVector.broadcast(Vec.F, att[p]), acc);
-            }
-            acc.intoArray(out, qo + j);
+        for (int g = 0; g < kvMul; g++) {
+            softmax(att, g * attLen, pos + 1);
         }
-        for (; j < headSize; j++) {
-            float s = 0.0f;
-            for (int p = 0; p <= pos; p++) {
-                s = Math.fma(vl[p * kvDim + ko + j], att[p], s);
+        java.util.Arrays.fill(out, qo, qo + kvMul * headSize, 0.0f);
+        for (int pb = 0; pb <= pos; pb += VB) {
+            int pe = Math.min(pos + 1, pb + VB);
+            for (int g = 0; g < kvMul; g++) {
+                int og = qo + g * headSize;
+                int ag = g * attLen;
+                int j = 0;
+                for (; j + Vec.L <= headSize; j += Vec.L) {
+                    FloatVector acc = FloatVector.fromArray(Vec.F, out, og + j);
+                    for (int p = pb, vo = pb * kvDim + ko + j; p < pe; p++, vo += kvDim) {
+                        acc = FloatVector.fromArray(Vec.F, vl, vo).fma(FloatVector.broadcast(Vec.F, att[ag + p]), acc);
+                    }
+                    acc.intoArray(out, og + j);
+                }
+                for (; j < headSize; j++) {
+                    float s = out[og + j];
+                    for (int p = pb; p < pe; p++) {
+                        s = Math.fma(vl[p * kvDim + ko + j], att[ag + p], s);
+                    }
+                    out[og + j] = s;
+                }
             }
-            out[qo + j] = s;
         }
     }
 
