@@ -88,6 +88,61 @@ final class Vec {
         }
     }
 
+    private static final float LOG2E = 1.44269504088896341f;
+    /** ln 2 split in two (Cody–Waite): {@code LN2_HI} has few mantissa bits, so {@code n · LN2_HI} is exact. */
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 · 2^23: adding it rounds a float to the nearest integer, which then sits in the low mantissa bits. */
+    private static final float ROUND = 12582912.0f;
+    /** Below this, {@link #expNonPositive} returns 0 (the true value is under 5e-38, a subnormal or zero). */
+    static final float EXP_CUTOFF = -86.0f;
+
+    /**
+     * {@code e^x} for {@code x <= 0} lane by lane (softmax's argument), within a few ulp of {@link Math#exp}: range
+     * reduction {@code x = n·ln2 + r}, a degree-6 polynomial for {@code e^r} (Cephes {@code expf}'s coefficients),
+     * {@code 2^n} added to the exponent bits; 0 below {@link #EXP_CUTOFF}; NaN stays NaN. Only IEEE operations
+     * ({@code fma}, add, multiply, bit moves), so the JIT and the interpreter give the same bits, and
+     * {@link #expNonPositive(float)} gives them one lane at a time.
+     */
+    static FloatVector expNonPositive(FloatVector x) {
+        FloatVector t = x.fma(LOG2E, ROUND);
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(1.9875691500e-4f, 1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+        FloatVector y = p.fma(r.mul(r), r).add(1.0f);
+        IntVector shift = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND)).lanewise(VectorOperators.LSHL, 23);
+        FloatVector e = y.reinterpretAsInts().add(shift).reinterpretAsFloats();
+        e = e.blend(0.0f, x.compare(VectorOperators.LT, EXP_CUTOFF));
+        return e.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /** {@link #expNonPositive(FloatVector)} for one value: the same operations, the same bits. */
+    static float expNonPositive(float x) {
+        if (Float.isNaN(x)) {
+            return x;
+        }
+        if (x < EXP_CUTOFF) {
+            return 0.0f;
+        }
+        float t = Math.fma(x, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        float y = Math.fma(p, r * r, r) + 1.0f;
+        int shift = (Float.floatToRawIntBits(t) - Float.floatToRawIntBits(ROUND)) << 23;
+        return Float.intBitsToFloat(Float.floatToRawIntBits(y) + shift);
+    }
+
     /** Scale for the half-float widening below: 2^112 moves a half exponent to a float exponent. */
     private static final float TWO_112 = 0x1p112f;
 

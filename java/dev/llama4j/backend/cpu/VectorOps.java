@@ -419,9 +419,18 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         for (; i < n; i++) {
             max = Math.max(max, x[off + i]);
         }
-        float sum = 0.0f;
-        for (i = 0; i < n; i++) {
-            x[off + i] = (float) Math.exp(x[off + i] - max);
+        // e^(x - max) with Vec.expNonPositive (vectorized, a few ulp from Math.exp, the same bits in any JIT
+        // state); the sum in lane order then the tail, so results do not depend on the thread or the warm-up.
+        FloatVector acc = FloatVector.zero(Vec.F);
+        i = 0;
+        for (int end = n - l; i <= end; i += l) {
+            FloatVector e = Vec.expNonPositive(FloatVector.fromArray(Vec.F, x, off + i).sub(max));
+            e.intoArray(x, off + i);
+            acc = acc.add(e);
+        }
+        float sum = Vec.sum(acc);
+        for (; i < n; i++) {
+            x[off + i] = Vec.expNonPositive(x[off + i] - max);
             sum += x[off + i];
         }
         FloatVector s = FloatVector.broadcast(Vec.F, sum);
