@@ -42,7 +42,7 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     public static CpuBackend vector(int threads, boolean kvF16, boolean q8Activations) {
         return new CpuBackend(new VectorOps(threads), "CPU, Java Vector API ("
                 + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit), " + threads
-                + " threads" + (q8Activations ? ", Q4_0 x q8 activations" : ", f32 activations"), kvF16,
+                + " threads" + (q8Activations ? ", Q4_0 decode on 8-bit activations" : ", f32 activations"), kvF16,
                 q8Activations);
     }
 
