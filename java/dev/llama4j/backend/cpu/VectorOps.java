@@ -15,8 +15,10 @@ import org.slf4j.LoggerFactory;
  * The fast {@link CpuOps}: Java Vector API ({@link FloatVector#SPECIES_PREFERRED}, any lane count) on a small
  * fixed pool of threads, rows of a matrix split across them. Matrix products go through one row loop over a
  * per-type {@link RowDot}: fast paths that dot the quantized blocks directly for F32, F16, BF16, Q8_0, Q4_0, Q4_K
- * and Q6_K, and a generic block-dot (dequantize, dot) for every other type. Batches of tokens ({@code nTokens >
- * 1}) dequantize each weight row once and multiply it against tiles of four token vectors.
+ * and Q6_K, and a generic block-dot (dequantize, dot) for every other type; weights repacked at load
+ * ({@link Packed}, {@link LanePacked}) have their own kernels. Batches of tokens ({@code nTokens > 1}) dequantize
+ * panels of 32 rows once and multiply them with the tokens in {@link Tiles}. Attention over a float32 cache
+ * scores 16 positions per vector from its transposed key blocks, the query heads of a KV head sharing them.
  *
  * <p>Every output element is computed by one thread with the same code whatever the thread count, so results do
  * not depend on it. Holds no mutable state besides its pool; {@link #close()} stops the pool.
