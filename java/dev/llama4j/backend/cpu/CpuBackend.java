@@ -158,7 +158,7 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         if (cw.lanes != null) {
             ((VectorOps) ops).matmul(a(out), cw.lanes, cw.tensor(), a(x), n);
         } else if (cw.packed != null) {
-            ((VectorOps) ops).matmul(a(out), cw.packed, a(x), n);
+            ((VectorOps) ops).matmul(a(out), cw.packed, cw.tensor(), a(x), n);
         } else {
             ops.matmul(a(out), cw.tensor(), a(x), n);
         }

@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * 32 rows' nibble pairs into short lanes; the low nibbles times the broadcast {@code xq[p]} and the high ones times
  * {@code xq[p + 16]} accumulate in two short vectors (each sums 16 products of at most 15 · 127, so no overflow).
  * At the block's end the lanes widen to int, {@code t = (Σ − sx8) · dx} in float (the integer part is exact), and
- * {@code acc = t · d + acc} with the rows' block scales {@code d} (widened a group at a time, outside the loop). The float operations of a row are thus exactly
- * those of {@link ScalarOps#matVecQ8}, whatever the lane or thread a row falls in.
+ * {@code acc = t · d + acc} with the rows' block scales {@code d} (widened a group at a time, outside the loop).
+ * The float operations of a row are thus exactly those of {@link ScalarOps#matVecQ8}, whatever the lane or thread
+ * a row falls in.
  */
 final class LaneKernels {
     private LaneKernels() {}
@@ -72,19 +73,16 @@ final class LaneKernels {
     /**
      * Group {@code g} dequantized column by column into {@code tileT[c·32 + k]} (row {@code k} of the group, the
      * {@link Tiles} panel layout; padding rows are zero): the products {@code (q − 8) · d} of
-     * {@link dev.llama4j.tensor.Dequant}, the same bits.
+     * {@link dev.llama4j.tensor.Dequant}, the same bits. {@code ds} is scratch for the group's scales.
      */
-    static void dequantize(LanePacked w, int g, float[] tileT) {
+    static void dequantize(LanePacked w, int g, float[] ds, float[] tileT) {
         byte[] qs = w.qs();
-        short[] d = w.d();
         int nb = w.nb();
+        PackedKernels.halves(w.d(), g * nb * R, nb * R, ds);
         int o = g * nb * 16 * R;
         for (int b = 0; b < nb; b++) {
-            int so = (g * nb + b) * R;
-            FloatVector d0 = Vec.halfToFloat((IntVector) ShortVector.fromArray(Vec.S, d, so)
-                    .convertShape(VectorOperators.S2I, Vec.I, 0));
-            FloatVector d1 = Vec.halfToFloat((IntVector) ShortVector.fromArray(Vec.S, d, so + 16)
-                    .convertShape(VectorOperators.S2I, Vec.I, 0));
+            FloatVector d0 = FloatVector.fromArray(Vec.F, ds, b * R);
+            FloatVector d1 = FloatVector.fromArray(Vec.F, ds, b * R + 16);
             for (int p = 0; p < 16; p++, o += R) {
                 IntVector q0 = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, qs, o)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import org.slf4j.Logger;
@@ -96,40 +97,56 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 dot.rows(data, rowBytes, r0, r1, x, cols, prep, out, scratch);
             });
         } else {
-            float[] x8 = Tiles.interleave(x, cols, nTokens, workers);
-            int panels = (rows + Tiles.P - 1) / Tiles.P;
-            workers.forRange(panels, Math.max(1, grain / Tiles.P), (p0, p1) -> {
+            panels(out, rows, cols, x, nTokens, () -> {
                 float[] tile = new float[Tiles.P * cols];
-                float[] tileT = new float[Tiles.P * cols];
-                for (int p = p0; p < p1; p++) {
-                    int r = p * Tiles.P;
-                    int nr = Math.min(Tiles.P, rows - r);
+                return (r, nr, tileT) -> {
                     for (int k = 0; k < nr; k++) {
                         dot.dequantize(type, data, (r + k) * rowBytes, tile, k * cols, cols);
                     }
                     Tiles.transpose(tile, nr, cols, tileT);
-                    Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r);
-                }
+                };
             });
         }
     }
 
+    /** Fills the column-major {@link Tiles} panel of weight rows {@code r .. r+nr}; one per worker range. */
+    @FunctionalInterface
+    private interface PanelFill {
+        void fill(int r, int nr, float[] tileT);
+    }
+
     /**
-     * {@link #matmul(float[], Tensor, float[], int)} on a weight repacked at load ({@link Packed}): the same
-     * results, bit for bit, from the faster layout.
+     * The prompt-batch product shared by every weight layout: panels of {@link Tiles#P} rows, each filled by its
+     * worker range's {@link PanelFill} (which may hold scratch arrays), then multiplied with every token.
      */
-    void matmul(float[] out, Packed p, float[] x, int nTokens) {
-        int rows = p.rows();
-        int cols = p.cols();
-        if (nTokens < 1 || x.length < (long) nTokens * cols || out.length < (long) nTokens * rows) {
-            throw new IllegalArgumentException("matmul: packed " + p.type() + " " + rows + "x" + cols + ", "
-                    + nTokens + " tokens, x " + x.length + ", out " + out.length);
-        }
-        int groups = p.groups();
-        int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens * Packed.G));
+    private void panels(float[] out, int rows, int cols, float[] x, int nTokens, Supplier<PanelFill> fills) {
+        float[] x8 = Tiles.interleave(x, cols, nTokens, workers);
+        int panels = (rows + Tiles.P - 1) / Tiles.P;
+        int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens * Tiles.P));
+        workers.forRange(panels, grain, (p0, p1) -> {
+            PanelFill fill = fills.get();
+            float[] tileT = new float[Tiles.P * cols];
+            for (int q = p0; q < p1; q++) {
+                int r = q * Tiles.P;
+                int nr = Math.min(Tiles.P, rows - r);
+                fill.fill(r, nr, tileT);
+                Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r);
+            }
+        });
+    }
+
+    /**
+     * {@link #matmul(float[], Tensor, float[], int)} on {@code w} repacked at load ({@link Packed} {@code p}): the
+     * same results, bit for bit, from the faster layout.
+     */
+    void matmul(float[] out, Packed p, Tensor w, float[] x, int nTokens) {
+        int[] rc = Checks.matmul(out, w, x, nTokens);
+        int rows = rc[0];
+        int cols = rc[1];
         if (nTokens == 1) {
+            int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * Packed.G));
             float[] prep = p.type() == GgmlType.Q4_0 ? dots.get(GgmlType.Q4_0).prepare(x, cols) : null;
-            workers.forRange(groups, grain, (g0, g1) -> {
+            workers.forRange(p.groups(), grain, (g0, g1) -> {
                 float[] ds = new float[p.nb() * Packed.G];
                 if (prep != null) {
                     PackedKernels.q4(p, g0, g1, x, prep, out, ds);
@@ -138,25 +155,18 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 }
             });
         } else {
-            // Panels of Tiles.P rows (Tiles.P / G row groups) dequantized, then multiplied with the tokens.
-            float[] x8 = Tiles.interleave(x, cols, nTokens, workers);
-            int per = Tiles.P / Packed.G;
-            int panels = (groups + per - 1) / per;
-            workers.forRange(panels, Math.max(1, grain / per), (p0, p1) -> {
+            // A panel is Tiles.P / G row groups.
+            panels(out, rows, cols, x, nTokens, () -> {
                 float[] ds = new float[p.nb() * Packed.G];
                 float[] tile = new float[Tiles.P * cols];
-                float[] tileT = new float[Tiles.P * cols];
-                for (int q = p0; q < p1; q++) {
-                    int r = q * Tiles.P;
-                    int nr = Math.min(Tiles.P, rows - r);
-                    for (int h = q * per; h < Math.min(groups, (q + 1) * per); h++) {
-                        int hr = Math.min(Packed.G, rows - h * Packed.G);
+                return (r, nr, tileT) -> {
+                    for (int h = r / Packed.G, end = (r + nr + Packed.G - 1) / Packed.G; h < end; h++) {
                         PackedKernels.scales(p, h, ds);
-                        PackedKernels.dequantize(p, h, hr, ds, tile, (h - q * per) * Packed.G * cols);
+                        PackedKernels.dequantize(p, h, Math.min(Packed.G, rows - h * Packed.G), ds, tile,
+                                (h * Packed.G - r) * cols);
                     }
                     Tiles.transpose(tile, nr, cols, tileT);
-                    Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r);
-                }
+                };
             });
         }
     }
@@ -165,30 +175,23 @@ public final class VectorOps implements CpuOps, AutoCloseable {
      * {@link #matmul(float[], Tensor, float[], int)} on a Q4_0 weight {@code w} also repacked with its rows across
      * lanes ({@link LanePacked} {@code p}). One token: the activations are quantized to 8 bits
      * ({@link Q8Activations}) and the integer kernel runs ({@link ScalarOps#matVecQ8}'s results, bit for bit);
-     * several: panels of 32 rows dequantized from the mapped tensor and multiplied in float, the same bits as the
-     * other layouts' batched path.
+     * several: each group of 32 rows dequantized column by column ({@link LaneKernels#dequantize}) and multiplied in
+     * float, the same bits as the other layouts' batched path.
      */
     void matmul(float[] out, LanePacked p, Tensor w, float[] x, int nTokens) {
-        int rows = p.rows();
-        int cols = p.cols();
-        if (nTokens < 1 || x.length < (long) nTokens * cols || out.length < (long) nTokens * rows) {
-            throw new IllegalArgumentException("matmul: lane-packed Q4_0 " + rows + "x" + cols + ", " + nTokens
-                    + " tokens, x " + x.length + ", out " + out.length);
-        }
-        int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * nTokens * LanePacked.R));
+        int[] rc = Checks.matmul(out, w, x, nTokens);
+        int rows = rc[0];
+        int cols = rc[1];
         if (nTokens == 1) {
+            int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * LanePacked.R));
             Q8Activations a = Q8Activations.of(x, 0, cols);
             workers.forRange(p.groups(), grain, (g0, g1) ->
                     LaneKernels.matVec(p, g0, g1, a, out, new float[p.nb() * LanePacked.R]));
         } else {
-            float[] x8 = Tiles.interleave(x, cols, nTokens, workers);
-            workers.forRange(p.groups(), grain, (g0, g1) -> {
-                float[] tileT = new float[LanePacked.R * cols];
-                for (int g = g0; g < g1; g++) {
-                    int r = g * LanePacked.R;
-                    LaneKernels.dequantize(p, g, tileT);
-                    Tiles.mulPanel(tileT, Math.min(LanePacked.R, rows - r), x, x8, cols, nTokens, out, rows, r);
-                }
+            // A group is a panel (LanePacked.R == Tiles.P: both are 32 where LanePacked runs).
+            panels(out, rows, cols, x, nTokens, () -> {
+                float[] ds = new float[p.nb() * LanePacked.R];
+                return (r, nr, tileT) -> LaneKernels.dequantize(p, r / Tiles.P, ds, tileT);
             });
         }
     }

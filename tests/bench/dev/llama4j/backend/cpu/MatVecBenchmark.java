@@ -107,7 +107,7 @@ public class MatVecBenchmark {
         if (lanes != null) {
             ops.matmul(out, lanes, w, x, 1);
         } else if (packed != null) {
-            ops.matmul(out, packed, x, 1);
+            ops.matmul(out, packed, w, x, 1);
         } else {
             ops.matmul(out, w, x, 1);
         }

@@ -66,7 +66,7 @@ public final class MatVecProbe {
                 if (lp != null) {
                     ops.matmul(out, lp, w, x, nTokens);
                 } else if (p != null) {
-                    ops.matmul(out, p, x, nTokens);
+                    ops.matmul(out, p, w, x, nTokens);
                 } else {
                     ops.matmul(out, w, x, nTokens);
                 }

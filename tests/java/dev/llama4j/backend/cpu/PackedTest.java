@@ -53,8 +53,8 @@ class PackedTest {
                     float[] b = new float[nTokens * rows];
                     float[] s = new float[nTokens * rows];
                     one.matmul(ref, w, x, nTokens);
-                    one.matmul(a, p, x, nTokens);
-                    three.matmul(b, p, x, nTokens);
+                    one.matmul(a, p, w, x, nTokens);
+                    three.matmul(b, p, w, x, nTokens);
                     String what = type + " " + rows + "x" + cols + " tokens " + nTokens;
                     assertArrayEquals(ref, a, what + ": packed vs GGUF layout");
                     assertArrayEquals(a, b, what + ": 1 vs 3 threads");
