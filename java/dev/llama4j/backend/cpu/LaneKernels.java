@@ -5,31 +5,39 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The integer mat-vec of {@link LanePacked} Q4_0 weights against {@link Q8Activations}.
  *
- * <p>Mat-vec, per group of 32 rows and block of 32 columns: each of the 16 quant bytes is one widening load of the
- * 32 rows' nibble pairs into short lanes; the low nibbles times the broadcast {@code xq[p]} and the high ones times
- * {@code xq[p + 16]} accumulate in two short vectors (each sums 16 products of at most 15 · 127, so no overflow).
- * At the block's end the lanes widen to int, {@code t = (Σ − sx8) · dx} in float (the integer part is exact), and
- * {@code acc = t · d + acc} with the rows' block scales {@code d} (widened a group at a time, outside the loop).
- * The float operations of a row are thus exactly those of {@link ScalarOps#matVecQ8}, whatever the lane or thread
- * a row falls in.
+ * <p>Mat-vec, per group of {@code R} rows and block of 32 columns: for each pair of quant-byte positions and each
+ * half of the group, one widening load puts the bytes {@code q} of both positions of {@code H} rows into
+ * {@code 2H} short lanes (alternating positions); {@code q} times the broadcast coefficient pair {@code xq[p]} plus
+ * {@code (q >> 4)} times the pair {@code xq[p+16] − 16·xq[p]} is the product of both nibbles with their
+ * activations ({@link Q8Activations#px}, {@link Q8Activations#py}). A lane sums 8 bytes, 16 products of at most 15 · 127 in magnitude,
+ * so its exact sum fits 16 bits, though single terms wrap: shorts add and multiply modulo 2^16, and the result is
+ * the true sum. At the block's end each row's two lanes are added as ints, {@code t = (Σ − sx8) · dx} in float
+ * (the integer part is exact), and {@code acc = t · d + acc} with the rows' block scales {@code d} (widened a
+ * group at a time, outside the loop). The float operations of a row are thus exactly those of
+ * {@link ScalarOps#matVecQ8}, whatever the lane or thread a row falls in.
  */
 final class LaneKernels {
     private LaneKernels() {}
 
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
-    private static final VectorSpecies<Short> S512 = ShortVector.SPECIES_512;
+    private static final int H = LanePacked.H;
     private static final int R = LanePacked.R;
+    /** The {@code 2H} bytes of a half group's two positions. */
+    private static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(16 * H));
+    /** {@code 2H} short lanes: a float vector's shape. */
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, Vec.F.vectorShape());
 
     /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}, {@code x} given as {@code a}. */
     static void matVec(LanePacked w, int g0, int g1, Q8Activations a, float[] out, float[] ds) {
         byte[] qs = w.qs();
         short[] d = w.d();
-        short[] xq = a.xq();
+        int[] px = a.px();
+        int[] py = a.py();
         float[] dx = a.dx();
         float[] sx8 = a.sx8();
         int nb = w.nb();
@@ -39,39 +47,49 @@ final class LaneKernels {
             FloatVector f1 = FloatVector.zero(Vec.F);
             int o = g * nb * 16 * R;
             for (int b = 0, so = 0; b < nb; b++, so += R) {
-                ShortVector lo = ShortVector.zero(S512);
-                ShortVector hi = ShortVector.zero(S512);
-                int xb = b * 32;
-                for (int p = 0; p < 16; p++, o += R) {
-                    ShortVector q = (ShortVector) ByteVector.fromArray(B256, qs, o)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, S512, 0);
-                    lo = q.and((short) 0x0F).mul(xq[xb + p]).add(lo);
-                    hi = q.lanewise(VectorOperators.LSHR, 4).mul(xq[xb + p + 16]).add(hi);
+                ShortVector s0 = ShortVector.zero(SH);
+                ShortVector s1 = ShortVector.zero(SH);
+                for (int i = 8 * b, end = i + 8; i < end; i++, o += 2 * R) {
+                    ShortVector x = IntVector.broadcast(Vec.I, px[i]).reinterpretAsShorts();
+                    ShortVector y = IntVector.broadcast(Vec.I, py[i]).reinterpretAsShorts();
+                    ShortVector q0 = (ShortVector) ByteVector.fromArray(BH, qs, o)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
+                    ShortVector q1 = (ShortVector) ByteVector.fromArray(BH, qs, o + 2 * H)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
+                    s0 = q0.mul(x).add(s0).add(high(q0).mul(y));
+                    s1 = q1.mul(x).add(s1).add(high(q1).mul(y));
                 }
-                IntVector i0 = ((IntVector) lo.convertShape(VectorOperators.S2I, Vec.I, 0))
-                        .add((IntVector) hi.convertShape(VectorOperators.S2I, Vec.I, 0));
-                IntVector i1 = ((IntVector) lo.convertShape(VectorOperators.S2I, Vec.I, 1))
-                        .add((IntVector) hi.convertShape(VectorOperators.S2I, Vec.I, 1));
+                IntVector i0 = s0.reinterpretAsInts();
+                IntVector i1 = s1.reinterpretAsInts();
+                i0 = i0.lanewise(VectorOperators.ASHR, 16)
+                        .add(i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                i1 = i1.lanewise(VectorOperators.ASHR, 16)
+                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 FloatVector t0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).sub(sx8[b]).mul(dx[b]);
                 FloatVector t1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).sub(sx8[b]).mul(dx[b]);
                 f0 = t0.fma(FloatVector.fromArray(Vec.F, ds, so), f0);
-                f1 = t1.fma(FloatVector.fromArray(Vec.F, ds, so + 16), f1);
+                f1 = t1.fma(FloatVector.fromArray(Vec.F, ds, so + H), f1);
             }
             int r = g * R;
             if (r + R <= w.rows()) {
                 f0.intoArray(out, r);
-                f1.intoArray(out, r + 16);
+                f1.intoArray(out, r + H);
             } else {
                 float[] tail = new float[R];
                 f0.intoArray(tail, 0);
-                f1.intoArray(tail, 16);
+                f1.intoArray(tail, H);
                 System.arraycopy(tail, 0, out, r, w.rows() - r);
             }
         }
     }
 
+    /** The high nibbles of the bytes in {@code q}'s short lanes (an int shift: short shifts take no immediate). */
+    private static ShortVector high(ShortVector q) {
+        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts();
+    }
+
     /**
-     * Group {@code g} dequantized column by column into {@code tileT[c·32 + k]} (row {@code k} of the group, the
+     * Group {@code g} dequantized column by column into {@code tileT[c·R + k]} (row {@code k} of the group, the
      * {@link Tiles} panel layout; padding rows are zero): the products {@code (q − 8) · d} of
      * {@link dev.llama4j.tensor.Dequant}, the same bits. {@code ds} is scratch for the group's scales.
      */
@@ -81,22 +99,23 @@ final class LaneKernels {
         PackedKernels.halves(w.d(), g * nb * R, nb * R, ds);
         int o = g * nb * 16 * R;
         for (int b = 0; b < nb; b++) {
-            FloatVector d0 = FloatVector.fromArray(Vec.F, ds, b * R);
-            FloatVector d1 = FloatVector.fromArray(Vec.F, ds, b * R + 16);
-            for (int p = 0; p < 16; p++, o += R) {
-                IntVector q0 = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, qs, o)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                IntVector q1 = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_128, qs, o + 16)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Vec.I, 0);
-                int lo = (b * 32 + p) * R;
-                int hi = lo + 16 * R;
-                ((FloatVector) q0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d0).intoArray(tileT, lo);
-                ((FloatVector) q1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d1).intoArray(tileT, lo + 16);
-                ((FloatVector) q0.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d0)
-                        .intoArray(tileT, hi);
-                ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d1)
-                        .intoArray(tileT, hi + 16);
+            for (int i = 0; i < 8; i++) {
+                for (int h = 0; h < 2; h++, o += 2 * H) {
+                    FloatVector dh = FloatVector.fromArray(Vec.F, ds, b * R + h * H);
+                    // Lane k: the bytes of positions 2i (low 8 bits) and 2i + 1 of row h·H + k.
+                    IntVector v = (IntVector) ByteVector.fromArray(BH, qs, o).reinterpretAsShorts()
+                            .convertShape(VectorOperators.ZERO_EXTEND_S2I, Vec.I, 0);
+                    int c = (b * 32 + 2 * i) * R + h * H;
+                    column(v, dh, tileT, c);
+                    column(v.lanewise(VectorOperators.LSHR, 4), dh, tileT, c + 16 * R);
+                    column(v.lanewise(VectorOperators.LSHR, 8), dh, tileT, c + R);
+                    column(v.lanewise(VectorOperators.LSHR, 12), dh, tileT, c + 17 * R);
+                }
             }
         }
+    }
+
+    private static void column(IntVector v, FloatVector d, float[] tileT, int at) {
+        ((FloatVector) v.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(tileT, at);
     }
 }

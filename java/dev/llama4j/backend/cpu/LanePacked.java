@@ -6,12 +6,14 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A Q4_0 weight matrix repacked at load with its rows across vector lanes, for the integer mat-vec of
- * {@link LaneKernels} (activations quantized to 8 bits, {@link Q8Activations}). Rows in groups of {@value #R} (the
- * last group padded with zero rows); for group {@code g}, block {@code b} and quant byte {@code p < 16}, the 32
- * rows' byte {@code p} of block {@code b} lie next to each other: {@code qs[((g·nb + b)·16 + p)·32 + r]} holds
- * row {@code g·32 + r}'s element {@code b·32 + p} in its low nibble and element {@code b·32 + p + 16} in its high
- * nibble, as in the GGUF block. The block scales (IEEE halves) in the same order, {@code d[(g·nb + b)·32 + r]}.
- * One widening load then gives one column of 32 rows, which a broadcast activation multiplies in 32 short lanes.
+ * {@link LaneKernels} (activations quantized to 8 bits, {@link Q8Activations}). Rows in groups of {@link #R}
+ * ({@link Tiles#P}, two halves of {@link #H} = one float vector's lanes; the last group padded with zero rows).
+ * The GGUF quant byte {@code p < 16} of a block holds element {@code p} in its low nibble and {@code p + 16} in its
+ * high one. For group {@code g}, block {@code b}, pair of bytes {@code i < 8}, half {@code h} and row {@code k} of
+ * the half, {@code qs[(((g·nb + b)·8 + i)·2 + h)·2H + 2k + j]} is byte {@code p = 2i + j} of row
+ * {@code g·R + h·H + k}: one widening load fills {@code 2H} short lanes with the bytes of two positions of
+ * {@code H} rows, alternating, which one 32-bit broadcast of a coefficient pair multiplies
+ * ({@link Q8Activations#px}, {@link Q8Activations#py}). The block scales (IEEE halves) by group, block and row, {@code d[(g·nb + b)·R + r]}.
  * Same bytes as the GGUF data, the padding aside.
  *
  * @param rows rows of the matrix
@@ -19,17 +21,19 @@ import java.lang.foreign.MemorySegment;
  * @param nb   blocks per row
  */
 record LanePacked(int rows, int cols, int nb, byte[] qs, short[] d) {
-    /** Rows per group: the short lanes of a 512-bit vector. */
-    static final int R = 32;
+    /** Rows per half group: one float vector's lanes. */
+    static final int H = Vec.L;
+    /** Rows per group: a {@link Tiles} panel. */
+    static final int R = 2 * H;
     private static final int QK = 32;
 
     int groups() {
         return (rows + R - 1) / R;
     }
 
-    /** Whether {@code t} can be repacked and run by {@link LaneKernels} on this hardware (512-bit vectors). */
+    /** Whether {@code t} can be repacked and run by {@link LaneKernels} on this hardware (256-bit vectors or wider). */
     static boolean supports(Tensor t) {
-        return t.type() == GgmlType.Q4_0 && t.ne().length == 2 && Vec.L == 16 && Vec.S != null
+        return t.type() == GgmlType.Q4_0 && t.ne().length == 2 && Vec.L >= 8
                 && t.ne()[0] % QK == 0 && t.ne()[1] <= Integer.MAX_VALUE;
     }
 
@@ -59,10 +63,11 @@ record LanePacked(int rows, int cols, int nb, byte[] qs, short[] d) {
                 for (int k = 0; k < R && g * R + k < rows; k++) {
                     long s = (long) (g * R + k) * rowBytes;
                     for (int b = 0; b < nb; b++, s += 18) {
-                        int base = (g * nb + b) * 16;
+                        int base = (g * nb + b) * 16 * R + (k / H) * 2 * H + 2 * (k % H);
                         d[(g * nb + b) * R + k] = src.get(Vec.SHORT_LE, s);
                         for (int p = 0; p < 16; p++) {
-                            qs[(base + p) * R + k] = src.get(java.lang.foreign.ValueLayout.JAVA_BYTE, s + 2 + p);
+                            qs[base + (p / 2) * 2 * R + p % 2] =
+                                    src.get(java.lang.foreign.ValueLayout.JAVA_BYTE, s + 2 + p);
                         }
                     }
                 }

@@ -1,38 +1,75 @@
 package dev.llama4j.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 /**
  * An activation vector quantized to 8 bits per block of 32, as llama.cpp does before its quantized dot products:
  * {@code dx[b] = max|x| / 127} over the block, {@code xq[i] = rint(x[i] / dx[b])} (so {@code |xq| <= 127}), and
  * {@code sx8[b] = 8 · Σ xq} over the block (the Q4_0 offset's share, subtracted once per block).
  *
+ * <p>{@code px} and {@code py} hold the same values arranged for {@link LaneKernels}: a Q4_0 quant byte {@code q}
+ * at position {@code p < 16} of block {@code b} holds elements {@code p} (low nibble) and {@code p + 16} (high
+ * nibble), and {@code (q & 15)·xq[p] + (q >> 4)·xq[p+16] = q·xq[p] + (q >> 4)·(xq[p+16] − 16·xq[p])}. For each
+ * pair of positions {@code (2i, 2i+1)} of block {@code b}, {@code px[8b+i]} packs {@code xq[2i]} (low 16 bits)
+ * and {@code xq[2i+1]} (high 16 bits), and {@code py[8b+i]} the two {@code xq[p+16] − 16·xq[p]} alike, so one
+ * 32-bit broadcast fills a vector of short lanes with the coefficients of alternating positions.
+ *
  * @param xq  {@code cols} quantized values
  * @param dx  the block scales
  * @param sx8 eight times each block's sum of {@code xq}
+ * @param px  {@code cols / 4} packed pairs of low-nibble coefficients, see above
+ * @param py  {@code cols / 4} packed pairs of high-nibble coefficients
  */
-record Q8Activations(short[] xq, float[] dx, float[] sx8) {
+record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py) {
 
-    /** Quantizes {@code x[off .. off+cols)}, {@code cols} a multiple of 32. */
+    /** Added and subtracted, rounds a float of magnitude below 2^22 to the nearest integer, ties to even. */
+    private static final float ROUND = 12582912.0f;
+
+    /**
+     * Quantizes {@code x[off .. off+cols)}, {@code cols} a multiple of 32. The rounding is {@link Math#rint}'s
+     * (nearest, ties to even), done in vector lanes; the largest magnitude and the sums are exact in any order.
+     */
     static Q8Activations of(float[] x, int off, int cols) {
         int nb = cols / 32;
         short[] xq = new short[cols];
         float[] dx = new float[nb];
         float[] sx8 = new float[nb];
+        int[] px = new int[cols / 4];
+        int[] py = new int[cols / 4];
         for (int b = 0; b < nb; b++) {
             int o = off + b * 32;
-            float amax = 0.0f;
-            for (int i = 0; i < 32; i++) {
-                amax = Math.max(amax, Math.abs(x[o + i]));
+            // Magnitudes compare as their bits (a NaN's are above infinity's, so it wins as in Math.max).
+            IntVector m = IntVector.zero(Vec.I);
+            for (int i = 0; i < 32; i += Vec.L) {
+                m = m.max(FloatVector.fromArray(Vec.F, x, o + i).reinterpretAsInts().and(0x7FFFFFFF));
             }
+            float amax = Float.intBitsToFloat(m.reduceLanes(VectorOperators.MAX));
             float id = amax == 0.0f ? 0.0f : 127.0f / amax;
-            int s = 0;
-            for (int i = 0; i < 32; i++) {
-                int q = (int) Math.rint(x[o + i] * id);
-                xq[b * 32 + i] = (short) q;
-                s += q;
+            IntVector s = IntVector.zero(Vec.I);
+            for (int i = 0; i < 16; i += Vec.L) {
+                IntVector lo = quantize(x, o + i, id);
+                IntVector hi = quantize(x, o + i + 16, id);
+                s = s.add(lo).add(hi);
+                ShortVector los = (ShortVector) lo.convertShape(VectorOperators.I2S, Vec.S, 0);
+                los.intoArray(xq, b * 32 + i);
+                ((ShortVector) hi.convertShape(VectorOperators.I2S, Vec.S, 0)).intoArray(xq, b * 32 + i + 16);
+                los.reinterpretAsInts().intoArray(px, b * 8 + i / 2);
+                IntVector y = hi.sub(lo.lanewise(VectorOperators.LSHL, 4));
+                ((ShortVector) y.convertShape(VectorOperators.I2S, Vec.S, 0)).reinterpretAsInts()
+                        .intoArray(py, b * 8 + i / 2);
             }
             dx[b] = amax / 127.0f;
-            sx8[b] = 8.0f * s;
+            sx8[b] = 8.0f * s.reduceLanes(VectorOperators.ADD);
         }
-        return new Q8Activations(xq, dx, sx8);
+        return new Q8Activations(xq, dx, sx8, px, py);
+    }
+
+    /** {@code rint(x[o + i] · id)} for the lanes {@code i}. */
+    private static IntVector quantize(float[] x, int o, float id) {
+        // The sum's low bits are the rounded integer: ROUND's bits are 0x4B400000 and its ulp is 1.
+        return FloatVector.fromArray(Vec.F, x, o).mul(id).add(ROUND).reinterpretAsInts().sub(0x4B400000);
     }
 }

@@ -188,7 +188,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
             workers.forRange(p.groups(), grain, (g0, g1) ->
                     LaneKernels.matVec(p, g0, g1, a, out, new float[p.nb() * LanePacked.R]));
         } else {
-            // A group is a panel (LanePacked.R == Tiles.P: both are 32 where LanePacked runs).
+            // A group is a panel (LanePacked.R == Tiles.P).
             panels(out, rows, cols, x, nTokens, () -> {
                 float[] ds = new float[p.nb() * LanePacked.R];
                 return (r, nr, tileT) -> LaneKernels.dequantize(p, r / Tiles.P, ds, tileT);

@@ -20,6 +20,8 @@ import java.util.Random;
 public final class MatVecProbe {
     private MatVecProbe() {}
 
+    private static final int WARMUP_CALLS = 300;
+
     public static void main(String[] args) {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : Runtime.getRuntime().availableProcessors();
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 30;
@@ -56,6 +58,11 @@ public final class MatVecProbe {
             float[] out = new float[nTokens * rows];
             Packed p = layout.equals("packed") && Packed.supports(w) ? Packed.of(w, readers) : null;
             LanePacked lp = layout.equals("lanes") && LanePacked.supports(w) ? LanePacked.of(w, readers) : null;
+            // Warm up until the JIT has compiled the op's helpers too (a few hundred calls; Vector API code is
+            // orders of magnitude slower before C2 compiles it, and per-call helpers run too few loops for OSR).
+            for (int i = 0; i < Math.max(3, WARMUP_CALLS / nTokens); i++) {
+                op(ops, w, p, lp, x, out, nTokens);
+            }
             long bestRead = Long.MAX_VALUE;
             long bestOp = Long.MAX_VALUE;
             int sink = 0;
@@ -63,13 +70,7 @@ public final class MatVecProbe {
                 long t0 = System.nanoTime();
                 sink += MatVecBenchmark.sum(readers, m, bytes);
                 long t1 = System.nanoTime();
-                if (lp != null) {
-                    ops.matmul(out, lp, w, x, nTokens);
-                } else if (p != null) {
-                    ops.matmul(out, p, w, x, nTokens);
-                } else {
-                    ops.matmul(out, w, x, nTokens);
-                }
+                op(ops, w, p, lp, x, out, nTokens);
                 long t2 = System.nanoTime();
                 if (i >= 5) {
                     bestRead = Math.min(bestRead, t1 - t0);
@@ -81,6 +82,16 @@ public final class MatVecProbe {
             System.out.printf("%-5s %-6s %-10s tokens %4d threads %d: read %6.2f GB/s, op %6.2f GB/s (%5.1f%%), "
                             + "%8.1f us/op, %8.2f us/token%s%n", t, lp != null ? "lanes" : p != null ? "packed" : "gguf", shape, nTokens, ops.threads(), readGb, opGb,
                     100 * opGb / readGb, bestOp / 1e3, bestOp / 1e3 / nTokens, sink == 42 ? "" : "");
+        }
+    }
+
+    private static void op(VectorOps ops, Tensor w, Packed p, LanePacked lp, float[] x, float[] out, int nTokens) {
+        if (lp != null) {
+            ops.matmul(out, lp, w, x, nTokens);
+        } else if (p != null) {
+            ops.matmul(out, p, w, x, nTokens);
+        } else {
+            ops.matmul(out, w, x, nTokens);
         }
     }
 }

@@ -39,7 +39,7 @@ class LanePackedTest {
     }
 
     private static LanePacked pack(Tensor w) {
-        assumeTrue(LanePacked.supports(w), "needs 16 float lanes (512-bit vectors)");
+        assumeTrue(LanePacked.supports(w), "needs 8 float lanes or more (256-bit vectors)");
         LanePacked p = LanePacked.of(w, three.workers());
         assertNotNull(p, w.ne()[1] + "x" + w.ne()[0]);
         return p;
@@ -126,5 +126,38 @@ class LanePackedTest {
             }
             assertEquals(8.0f * s, a.sx8()[b], "sx8 of block " + b);
         }
+    }
+
+    @Test
+    void activationsRoundLikeRintAndPairUpForTheLanes() {
+        Random rnd = new Random(15);
+        float[] x = RandomTensors.floats(4096, rnd);
+        // Block 0 has max|x| = 127, so x·id = x there: ties must go to the even neighbour, as Math.rint does.
+        float[] ties = {127.0f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f, 1.5f, 126.5f, -126.5f, 0.49999997f, -0.0f};
+        System.arraycopy(ties, 0, x, 0, ties.length);
+        Q8Activations a = Q8Activations.of(x, 0, 4096);
+        for (int b = 0; b < 128; b++) {
+            float amax = 0.0f;
+            for (int i = b * 32; i < b * 32 + 32; i++) {
+                amax = Math.max(amax, Math.abs(x[i]));
+            }
+            float id = 127.0f / amax;
+            for (int i = b * 32; i < b * 32 + 32; i++) {
+                assertEquals((int) Math.rint(x[i] * id), a.xq()[i], "element " + i + " = " + x[i]);
+            }
+            for (int i = 0; i < 8; i++) {
+                int p = b * 32 + 2 * i;
+                assertEquals(a.xq()[p], (short) a.px()[8 * b + i], "px low half, block " + b);
+                assertEquals(a.xq()[p + 1], (short) (a.px()[8 * b + i] >> 16), "px high half, block " + b);
+                assertEquals((short) (a.xq()[p + 16] - 16 * a.xq()[p]), (short) a.py()[8 * b + i], "py, block " + b);
+                assertEquals((short) (a.xq()[p + 17] - 16 * a.xq()[p + 1]), (short) (a.py()[8 * b + i] >> 16),
+                        "py high half, block " + b);
+            }
+        }
+        assertEquals(2, a.xq()[1]);
+        assertEquals(4, a.xq()[2]);
+        assertEquals(-2, a.xq()[3]);
+        assertEquals(0, a.xq()[5]);
+        assertEquals(126, a.xq()[8]);
     }
 }
