@@ -15,11 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * half of the group, one widening load puts the bytes {@code q} of both positions of {@code H} rows into
  * {@code 2H} short lanes (alternating positions); {@code q} times the broadcast coefficient pair {@code xq[p]} plus
  * {@code (q >> 4)} times the pair {@code xq[p+16] − 16·xq[p]} is the product of both nibbles with their
- * activations ({@link Q8Activations#px}, {@link Q8Activations#py}). A lane sums 8 bytes, 16 products of at most 15 · 127 in magnitude,
- * so its exact sum fits 16 bits, though single terms wrap: shorts add and multiply modulo 2^16, and the result is
- * the true sum. At the block's end each row's two lanes are added as ints, {@code t = (Σ − sx8) · dx} in float
- * (the integer part is exact), and {@code acc = t · d + acc} with the rows' block scales {@code d} (widened a
- * group at a time, outside the loop). The float operations of a row are thus exactly those of
+ * activations ({@link Q8Activations#px}, {@link Q8Activations#py}). A lane sums 8 bytes, 16 products of at most
+ * 15 · 127 in magnitude, so its exact sum fits 16 bits, though single terms wrap: shorts add and multiply modulo
+ * 2^16, and the result is the true sum. At the block's end each row's two lanes are added as ints,
+ * {@code t = (Σ − sx8) · dx} in float (the integer part is exact), and {@code acc = t · d + acc} with the rows'
+ * block scales {@code d} (floats since the repack). The float operations of a row are thus exactly those of
  * {@link ScalarOps#matVecQ8}, whatever the lane or thread a row falls in.
  */
 final class LaneKernels {
@@ -33,20 +33,19 @@ final class LaneKernels {
     private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, Vec.F.vectorShape());
 
     /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}, {@code x} given as {@code a}. */
-    static void matVec(LanePacked w, int g0, int g1, Q8Activations a, float[] out, float[] ds) {
+    static void matVec(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
         byte[] qs = w.qs();
-        short[] d = w.d();
+        float[] d = w.d();
         int[] px = a.px();
         int[] py = a.py();
         float[] dx = a.dx();
         float[] sx8 = a.sx8();
         int nb = w.nb();
         for (int g = g0; g < g1; g++) {
-            PackedKernels.halves(d, g * nb * R, nb * R, ds);
             FloatVector f0 = FloatVector.zero(Vec.F);
             FloatVector f1 = FloatVector.zero(Vec.F);
             int o = g * nb * 16 * R;
-            for (int b = 0, so = 0; b < nb; b++, so += R) {
+            for (int b = 0, so = g * nb * R; b < nb; b++, so += R) {
                 ShortVector s0 = ShortVector.zero(SH);
                 ShortVector s1 = ShortVector.zero(SH);
                 for (int i = 8 * b, end = i + 8; i < end; i++, o += 2 * R) {
@@ -67,8 +66,8 @@ final class LaneKernels {
                         .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 FloatVector t0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).sub(sx8[b]).mul(dx[b]);
                 FloatVector t1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).sub(sx8[b]).mul(dx[b]);
-                f0 = t0.fma(FloatVector.fromArray(Vec.F, ds, so), f0);
-                f1 = t1.fma(FloatVector.fromArray(Vec.F, ds, so + H), f1);
+                f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
+                f1 = t1.fma(FloatVector.fromArray(Vec.F, d, so + H), f1);
             }
             int r = g * R;
             if (r + R <= w.rows()) {
@@ -91,17 +90,17 @@ final class LaneKernels {
     /**
      * Group {@code g} dequantized column by column into {@code tileT[c·R + k]} (row {@code k} of the group, the
      * {@link Tiles} panel layout; padding rows are zero): the products {@code (q − 8) · d} of
-     * {@link dev.llama4j.tensor.Dequant}, the same bits. {@code ds} is scratch for the group's scales.
+     * {@link dev.llama4j.tensor.Dequant}, the same bits.
      */
-    static void dequantize(LanePacked w, int g, float[] ds, float[] tileT) {
+    static void dequantize(LanePacked w, int g, float[] tileT) {
         byte[] qs = w.qs();
         int nb = w.nb();
-        PackedKernels.halves(w.d(), g * nb * R, nb * R, ds);
+        float[] d = w.d();
         int o = g * nb * 16 * R;
         for (int b = 0; b < nb; b++) {
             for (int i = 0; i < 8; i++) {
                 for (int h = 0; h < 2; h++, o += 2 * H) {
-                    FloatVector dh = FloatVector.fromArray(Vec.F, ds, b * R + h * H);
+                    FloatVector dh = FloatVector.fromArray(Vec.F, d, (g * nb + b) * R + h * H);
                     // Lane k: the bytes of positions 2i (low 8 bits) and 2i + 1 of row h·H + k.
                     IntVector v = (IntVector) ByteVector.fromArray(BH, qs, o).reinterpretAsShorts()
                             .convertShape(VectorOperators.ZERO_EXTEND_S2I, Vec.I, 0);

@@ -13,14 +13,15 @@ import java.lang.foreign.MemorySegment;
  * the half, {@code qs[(((g·nb + b)·8 + i)·2 + h)·2H + 2k + j]} is byte {@code p = 2i + j} of row
  * {@code g·R + h·H + k}: one widening load fills {@code 2H} short lanes with the bytes of two positions of
  * {@code H} rows, alternating, which one 32-bit broadcast of a coefficient pair multiplies
- * ({@link Q8Activations#px}, {@link Q8Activations#py}). The block scales (IEEE halves) by group, block and row, {@code d[(g·nb + b)·R + r]}.
- * Same bytes as the GGUF data, the padding aside.
+ * ({@link Q8Activations#px}, {@link Q8Activations#py}). The block scales, widened to float at the repack (the
+ * halves' exact values; widening them per call cost more than the 2 extra bytes per block), by group, block and
+ * row: {@code d[(g·nb + b)·R + r]}. Otherwise the same bytes as the GGUF data, the padding aside.
  *
  * @param rows rows of the matrix
  * @param cols row length (a multiple of 32)
  * @param nb   blocks per row
  */
-record LanePacked(int rows, int cols, int nb, byte[] qs, short[] d) {
+record LanePacked(int rows, int cols, int nb, byte[] qs, float[] d) {
     /** Rows per half group: one float vector's lanes. */
     static final int H = Vec.L;
     /** Rows per group: a {@link Tiles} panel. */
@@ -51,11 +52,11 @@ record LanePacked(int rows, int cols, int nb, byte[] qs, short[] d) {
         int nb = cols / QK;
         int groups = (rows + R - 1) / R;
         long blocks = (long) groups * R * nb;
-        if (!Packed.fits(blocks, 16)) {
+        if (!Packed.fits(blocks, 16, 4)) {
             return null;
         }
         byte[] qs = new byte[(int) (blocks * 16)];
-        short[] d = new short[(int) blocks];
+        float[] d = new float[(int) blocks];
         MemorySegment src = t.data();
         long rowBytes = t.rowBytes();
         workers.forRange(groups, 1, (g0, g1) -> {
@@ -64,7 +65,7 @@ record LanePacked(int rows, int cols, int nb, byte[] qs, short[] d) {
                     long s = (long) (g * R + k) * rowBytes;
                     for (int b = 0; b < nb; b++, s += 18) {
                         int base = (g * nb + b) * 16 * R + (k / H) * 2 * H + 2 * (k % H);
-                        d[(g * nb + b) * R + k] = src.get(Vec.SHORT_LE, s);
+                        d[(g * nb + b) * R + k] = Float.float16ToFloat(src.get(Vec.SHORT_LE, s));
                         for (int p = 0; p < 16; p++) {
                             qs[base + (p / 2) * 2 * R + p % 2] =
                                     src.get(java.lang.foreign.ValueLayout.JAVA_BYTE, s + 2 + p);

@@ -186,13 +186,10 @@ public final class VectorOps implements CpuOps, AutoCloseable {
             int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * LanePacked.R));
             Q8Activations a = Q8Activations.of(x, 0, cols);
             workers.forRange(p.groups(), grain, (g0, g1) ->
-                    LaneKernels.matVec(p, g0, g1, a, out, new float[p.nb() * LanePacked.R]));
+                    LaneKernels.matVec(p, g0, g1, a, out));
         } else {
             // A group is a panel (LanePacked.R == Tiles.P).
-            panels(out, rows, cols, x, nTokens, () -> {
-                float[] ds = new float[p.nb() * LanePacked.R];
-                return (r, nr, tileT) -> LaneKernels.dequantize(p, r / Tiles.P, ds, tileT);
-            });
+            panels(out, rows, cols, x, nTokens, () -> (r, nr, tileT) -> LaneKernels.dequantize(p, r / Tiles.P, tileT));
         }
     }
 
