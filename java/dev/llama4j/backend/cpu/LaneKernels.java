@@ -15,12 +15,13 @@ import jdk.incubator.vector.VectorSpecies;
  * half of the group, one widening load puts the bytes {@code q} of both positions of {@code H} rows into
  * {@code 2H} short lanes (alternating positions); {@code q} times the broadcast coefficient pair {@code xq[p]} plus
  * {@code (q >> 4)} times the pair {@code xq[p+16] − 16·xq[p]} is the product of both nibbles with their
- * activations ({@link Q8Activations#px}, {@link Q8Activations#py}). A lane sums 8 bytes, 16 products of at most
- * 15 · 127 in magnitude, so its exact sum fits 16 bits, though single terms wrap: shorts add and multiply modulo
- * 2^16, and the result is the true sum. At the block's end each row's two lanes are added as ints,
- * {@code t = (Σ − sx8) · dx} in float (the integer part is exact), and {@code acc = t · d + acc} with the rows'
- * block scales {@code d} (floats since the repack). The float operations of a row are thus exactly those of
- * {@link ScalarOps#matVecQ8}, whatever the lane or thread a row falls in.
+ * activations ({@link Q8Activations#px}, {@link Q8Activations#py}). A lane sums 8 bytes: 16 products
+ * {@code (nibble − 8)·xq}, at most 8 · 127 in magnitude, once it starts at the offset's share
+ * ({@link Q8Activations#s8}). So its exact sum fits 16 bits, though single terms wrap: shorts add and multiply
+ * modulo 2^16, and the result is the true sum. At the block's end a row's two lanes, added as ints, are
+ * {@code Σ − sx8}; then {@code t = (Σ − sx8) · dx} in float (the integer part is exact), and
+ * {@code acc = t · d + acc} with the rows' block scales {@code d} (floats since the repack). The float operations
+ * of a row are thus exactly those of {@link ScalarOps#matVecQ8}, whatever the lane or thread a row falls in.
  */
 final class LaneKernels {
     private LaneKernels() {}
@@ -39,15 +40,15 @@ final class LaneKernels {
         int[] px = a.px();
         int[] py = a.py();
         float[] dx = a.dx();
-        float[] sx8 = a.sx8();
+        int[] s8 = a.s8();
         int nb = w.nb();
         for (int g = g0; g < g1; g++) {
             FloatVector f0 = FloatVector.zero(Vec.F);
             FloatVector f1 = FloatVector.zero(Vec.F);
             int o = g * nb * 16 * R;
             for (int b = 0, so = g * nb * R; b < nb; b++, so += R) {
-                ShortVector s0 = ShortVector.zero(SH);
-                ShortVector s1 = ShortVector.zero(SH);
+                ShortVector s0 = IntVector.broadcast(Vec.I, s8[b]).reinterpretAsShorts();
+                ShortVector s1 = s0;
                 for (int i = 8 * b, end = i + 8; i < end; i++, o += 2 * R) {
                     ShortVector x = IntVector.broadcast(Vec.I, px[i]).reinterpretAsShorts();
                     ShortVector y = IntVector.broadcast(Vec.I, py[i]).reinterpretAsShorts();
@@ -64,8 +65,8 @@ final class LaneKernels {
                         .add(i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
                 i1 = i1.lanewise(VectorOperators.ASHR, 16)
                         .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                FloatVector t0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).sub(sx8[b]).mul(dx[b]);
-                FloatVector t1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).sub(sx8[b]).mul(dx[b]);
+                FloatVector t0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).mul(dx[b]);
+                FloatVector t1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).mul(dx[b]);
                 f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
                 f1 = t1.fma(FloatVector.fromArray(Vec.F, d, so + H), f1);
             }

@@ -15,18 +15,23 @@ import jdk.incubator.vector.VectorOperators;
  * nibble), and {@code (q & 15)·xq[p] + (q >> 4)·xq[p+16] = q·xq[p] + (q >> 4)·(xq[p+16] − 16·xq[p])}. For each
  * pair of positions {@code (2i, 2i+1)} of block {@code b}, {@code px[8b+i]} packs {@code xq[2i]} (low 16 bits)
  * and {@code xq[2i+1]} (high 16 bits), and {@code py[8b+i]} the two {@code xq[p+16] − 16·xq[p]} alike, so one
- * 32-bit broadcast fills a vector of short lanes with the coefficients of alternating positions.
+ * 32-bit broadcast fills a vector of short lanes with the coefficients of alternating positions. {@code s8[b]}
+ * packs the offset's share {@code −8·Σ (xq[p] + xq[p+16])} over the even positions {@code p < 16} (low 16 bits)
+ * and over the odd ones (high 16 bits): the start value of those lanes' sums.
  *
  * @param xq  {@code cols} quantized values
  * @param dx  the block scales
  * @param sx8 eight times each block's sum of {@code xq}
  * @param px  {@code cols / 4} packed pairs of low-nibble coefficients, see above
  * @param py  {@code cols / 4} packed pairs of high-nibble coefficients
+ * @param s8  per block, the packed pair of offset shares, see above
  */
-record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py) {
+record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, int[] s8) {
 
     /** Added and subtracted, rounds a float of magnitude below 2^22 to the nearest integer, ties to even. */
     private static final float ROUND = 12582912.0f;
+    /** Shift counts 0 in the even lanes (even positions: a vector's lanes start at a multiple of 32), 16 in the odd. */
+    private static final IntVector ODD_UP = IntVector.fromArray(Vec.I, oddUp(), 0);
 
     /**
      * Quantizes {@code x[off .. off+cols)}, {@code cols} a multiple of 32. The rounding is {@link Math#rint}'s
@@ -39,6 +44,7 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py) {
         float[] sx8 = new float[nb];
         int[] px = new int[cols / 4];
         int[] py = new int[cols / 4];
+        int[] s8 = new int[nb];
         for (int b = 0; b < nb; b++) {
             int o = off + b * 32;
             // Magnitudes compare as their bits (a NaN's are above infinity's, so it wins as in Math.max).
@@ -52,7 +58,7 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py) {
             for (int i = 0; i < 16; i += Vec.L) {
                 IntVector lo = quantize(x, o + i, id);
                 IntVector hi = quantize(x, o + i + 16, id);
-                s = s.add(lo).add(hi);
+                s = s.add(lo.add(hi));
                 ShortVector los = (ShortVector) lo.convertShape(VectorOperators.I2S, Vec.S, 0);
                 los.intoArray(xq, b * 32 + i);
                 ((ShortVector) hi.convertShape(VectorOperators.I2S, Vec.S, 0)).intoArray(xq, b * 32 + i + 16);
@@ -62,14 +68,31 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py) {
                         .intoArray(py, b * 8 + i / 2);
             }
             dx[b] = amax / 127.0f;
-            sx8[b] = 8.0f * s.reduceLanes(VectorOperators.ADD);
+            // One reduction of even + 65536·odd (|even|, |odd| <= 16·254, so no overflow and the halves separate).
+            int both = s.lanewise(VectorOperators.LSHL, ODD_UP).reduceLanes(VectorOperators.ADD);
+            int even = (both << 16) >> 16;
+            int odd = (both - even) >> 16;
+            sx8[b] = 8.0f * (even + odd);
+            s8[b] = pack(-8 * even, -8 * odd);
         }
-        return new Q8Activations(xq, dx, sx8, px, py);
+        return new Q8Activations(xq, dx, sx8, px, py, s8);
     }
 
     /** {@code rint(x[o + i] · id)} for the lanes {@code i}. */
     private static IntVector quantize(float[] x, int o, float id) {
         // The sum's low bits are the rounded integer: ROUND's bits are 0x4B400000 and its ulp is 1.
         return FloatVector.fromArray(Vec.F, x, o).mul(id).add(ROUND).reinterpretAsInts().sub(0x4B400000);
+    }
+
+    private static int pack(int lo, int hi) {
+        return (lo & 0xFFFF) | (hi << 16);
+    }
+
+    private static int[] oddUp() {
+        int[] shifts = new int[Vec.L];
+        for (int i = 1; i < Vec.L; i += 2) {
+            shifts[i] = 16;
+        }
+        return shifts;
     }
 }

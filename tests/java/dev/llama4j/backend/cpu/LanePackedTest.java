@@ -145,6 +145,14 @@ class LanePackedTest {
             for (int i = b * 32; i < b * 32 + 32; i++) {
                 assertEquals((int) Math.rint(x[i] * id), a.xq()[i], "element " + i + " = " + x[i]);
             }
+            int even = 0;
+            int odd = 0;
+            for (int p = b * 32; p < b * 32 + 16; p += 2) {
+                even += a.xq()[p] + a.xq()[p + 16];
+                odd += a.xq()[p + 1] + a.xq()[p + 17];
+            }
+            assertEquals(-8 * even, (short) a.s8()[b], "s8 even half, block " + b);
+            assertEquals(-8 * odd, a.s8()[b] >> 16, "s8 odd half, block " + b);
             for (int i = 0; i < 8; i++) {
                 int p = b * 32 + 2 * i;
                 assertEquals(a.xq()[p], (short) a.px()[8 * b + i], "px low half, block " + b);
