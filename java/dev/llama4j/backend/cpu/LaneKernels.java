@@ -13,15 +13,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Mat-vec, per group of {@code R} rows and block of 32 columns: for each pair of quant-byte positions and each
  * half of the group, one widening load puts the bytes {@code q} of both positions of {@code H} rows into
- * {@code 2H} short lanes (alternating positions); {@code q} times the broadcast coefficient pair {@code xq[p]} plus
- * {@code (q >> 4)} times the pair {@code xq[p+16] − 16·xq[p]} is the product of both nibbles with their
- * activations ({@link Q8Activations#px}, {@link Q8Activations#py}). A lane sums 8 bytes: 16 products
- * {@code (nibble − 8)·xq}, at most 8 · 127 in magnitude, once it starts at the offset's share
- * ({@link Q8Activations#s8}). So its exact sum fits 16 bits, though single terms wrap: shorts add and multiply
- * modulo 2^16, and the result is the true sum. At the block's end a row's two lanes, added as ints, are
- * {@code Σ − sx8}; then {@code t = (Σ − sx8) · dx} in float (the integer part is exact), and
- * {@code acc = t · d + acc} with the rows' block scales {@code d} (floats since the repack). The float operations
- * of a row are thus exactly those of {@link ScalarOps#matVecQ8}, whatever the lane or thread a row falls in.
+ * {@code 2H} short lanes (alternating positions); {@code q} times the broadcast coefficient pair
+ * {@link Q8Activations#px} plus {@code (q >> 4)} times the pair {@link Q8Activations#py} is the product of both
+ * nibbles with their activations, up to a term in each lane that cancels in the sum of a row's two lanes. The
+ * lanes start at the offset's share ({@link Q8Activations#s8}), so a row's two lanes sum 16 bytes: 32 products
+ * {@code (nibble − 8)·xq}, at most 8 · 127 in magnitude, whose exact total fits 16 bits; shorts add and multiply
+ * modulo 2^16, so however single terms wrap, the two lanes added modulo 2^16 are that total, {@code Σ − sx8}.
+ * Then {@code t = (Σ − sx8) · dx} in float (the integer part is exact) and {@code acc = t · d + acc} with the
+ * rows' block scales {@code d} (floats since the repack). The float operations of a row are thus exactly those
+ * of {@link ScalarOps#matVecQ8}, whatever the lane or thread a row falls in.
  */
 final class LaneKernels {
     private LaneKernels() {}
@@ -59,12 +59,11 @@ final class LaneKernels {
                     s0 = q0.mul(x).add(s0).add(high(q0).mul(y));
                     s1 = q1.mul(x).add(s1).add(high(q1).mul(y));
                 }
+                // A row's lanes added modulo 2^16 in the high half, then sign-extended.
                 IntVector i0 = s0.reinterpretAsInts();
                 IntVector i1 = s1.reinterpretAsInts();
-                i0 = i0.lanewise(VectorOperators.ASHR, 16)
-                        .add(i0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                i1 = i1.lanewise(VectorOperators.ASHR, 16)
-                        .add(i1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                i0 = i0.add(i0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+                i1 = i1.add(i1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                 FloatVector t0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).mul(dx[b]);
                 FloatVector t1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).mul(dx[b]);
                 f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
@@ -83,9 +82,13 @@ final class LaneKernels {
         }
     }
 
-    /** The high nibbles of the bytes in {@code q}'s short lanes (an int shift: short shifts take no immediate). */
+    /**
+     * The high nibbles of the bytes in {@code q}'s short lanes, shifted as ints (short shifts take no immediate),
+     * without a mask: each even lane keeps the next lane's low nibble in its top 4 bits, which
+     * {@link Q8Activations#px} cancels in the lanes' sum.
+     */
     private static ShortVector high(ShortVector q) {
-        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts();
+        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts();
     }
 
     /**

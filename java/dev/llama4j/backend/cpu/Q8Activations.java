@@ -10,19 +10,21 @@ import jdk.incubator.vector.VectorOperators;
  * {@code dx[b] = max|x| / 127} over the block, {@code xq[i] = rint(x[i] / dx[b])} (so {@code |xq| <= 127}), and
  * {@code sx8[b] = 8 · Σ xq} over the block (the Q4_0 offset's share, subtracted once per block).
  *
- * <p>{@code px} and {@code py} hold the same values arranged for {@link LaneKernels}: a Q4_0 quant byte {@code q}
- * at position {@code p < 16} of block {@code b} holds elements {@code p} (low nibble) and {@code p + 16} (high
- * nibble), and {@code (q & 15)·xq[p] + (q >> 4)·xq[p+16] = q·xq[p] + (q >> 4)·(xq[p+16] − 16·xq[p])}. For each
- * pair of positions {@code (2i, 2i+1)} of block {@code b}, {@code px[8b+i]} packs {@code xq[2i]} (low 16 bits)
- * and {@code xq[2i+1]} (high 16 bits), and {@code py[8b+i]} the two {@code xq[p+16] − 16·xq[p]} alike, so one
- * 32-bit broadcast fills a vector of short lanes with the coefficients of alternating positions. {@code s8[b]}
- * packs the offset's share {@code −8·Σ (xq[p] + xq[p+16])} over the even positions {@code p < 16} (low 16 bits)
- * and over the odd ones (high 16 bits): the start value of those lanes' sums.
+ * <p>{@code px}, {@code py} and {@code s8} hold the same values arranged for {@link LaneKernels}: a Q4_0 quant
+ * byte {@code q} at position {@code p < 16} of block {@code b} holds elements {@code p} (low nibble) and
+ * {@code p + 16} (high nibble), and {@code (q & 15)·xq[p] + (q >> 4)·xq[p+16] = q·xq[p] + (q >> 4)·y[p]} with
+ * {@code y[p] = xq[p+16] − 16·xq[p]}. For each pair of positions {@code (2i, 2i+1)} of block {@code b},
+ * {@code py[8b+i]} packs {@code y[2i]} (low 16 bits) and {@code y[2i+1]} (high 16 bits), so one 32-bit broadcast
+ * fills a vector of short lanes with the coefficients of alternating positions; {@code px[8b+i]} packs
+ * {@code xq[2i]} and {@code xq[2i+1] − 4096·y[2i]} (modulo 2^16), the second term cancelling, in the sum of the
+ * two lanes, what the even lane picks up from the odd byte when the kernel shifts the pair as one int.
+ * {@code s8[b]} packs the offset's share {@code −8·Σ (xq[p] + xq[p+16])} over the even positions {@code p < 16}
+ * (low 16 bits) and over the odd ones (high 16 bits): the start value of those lanes' sums.
  *
  * @param xq  {@code cols} quantized values
  * @param dx  the block scales
  * @param sx8 eight times each block's sum of {@code xq}
- * @param px  {@code cols / 4} packed pairs of low-nibble coefficients, see above
+ * @param px  {@code cols / 4} packed pairs of whole-byte coefficients, see above
  * @param py  {@code cols / 4} packed pairs of high-nibble coefficients
  * @param s8  per block, the packed pair of offset shares, see above
  */
@@ -62,10 +64,11 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
                 ShortVector los = (ShortVector) lo.convertShape(VectorOperators.I2S, Vec.S, 0);
                 los.intoArray(xq, b * 32 + i);
                 ((ShortVector) hi.convertShape(VectorOperators.I2S, Vec.S, 0)).intoArray(xq, b * 32 + i + 16);
-                los.reinterpretAsInts().intoArray(px, b * 8 + i / 2);
                 IntVector y = hi.sub(lo.lanewise(VectorOperators.LSHL, 4));
-                ((ShortVector) y.convertShape(VectorOperators.I2S, Vec.S, 0)).reinterpretAsInts()
-                        .intoArray(py, b * 8 + i / 2);
+                IntVector yp = ((ShortVector) y.convertShape(VectorOperators.I2S, Vec.S, 0)).reinterpretAsInts();
+                yp.intoArray(py, b * 8 + i / 2);
+                // The odd half minus 4096·(the even half of py): (yp << 28) is that, shifted into the high half.
+                los.reinterpretAsInts().sub(yp.lanewise(VectorOperators.LSHL, 28)).intoArray(px, b * 8 + i / 2);
             }
             dx[b] = amax / 127.0f;
             // One reduction of even + 65536·odd (|even|, |odd| <= 16·254, so no overflow and the halves separate).

@@ -156,7 +156,8 @@ class LanePackedTest {
             for (int i = 0; i < 8; i++) {
                 int p = b * 32 + 2 * i;
                 assertEquals(a.xq()[p], (short) a.px()[8 * b + i], "px low half, block " + b);
-                assertEquals(a.xq()[p + 1], (short) (a.px()[8 * b + i] >> 16), "px high half, block " + b);
+                assertEquals((short) (a.xq()[p + 1] - 4096 * (a.xq()[p + 16] - 16 * a.xq()[p])),
+                        (short) (a.px()[8 * b + i] >> 16), "px high half, block " + b);
                 assertEquals((short) (a.xq()[p + 16] - 16 * a.xq()[p]), (short) a.py()[8 * b + i], "py, block " + b);
                 assertEquals((short) (a.xq()[p + 17] - 16 * a.xq()[p + 1]), (short) (a.py()[8 * b + i] >> 16),
                         "py high half, block " + b);
