@@ -126,11 +126,12 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         workers.forRange(panels, grain, (p0, p1) -> {
             PanelFill fill = fills.get();
             float[] tileT = new float[Tiles.P * cols];
+            float[] acc = new float[Tiles.P * nTokens];
             for (int q = p0; q < p1; q++) {
                 int r = q * Tiles.P;
                 int nr = Math.min(Tiles.P, rows - r);
                 fill.fill(r, nr, tileT);
-                Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r);
+                Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r, acc);
             }
         });
     }
