@@ -18,7 +18,7 @@ import java.lang.foreign.MemorySegment;
  * @param cols row length (a multiple of 32)
  * @param nb   blocks per row
  */
-record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, short[] d) {
+record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, float[] d) {
     /** Rows per group. */
     static final int G = 4;
     private static final int QK = 32;
@@ -66,11 +66,11 @@ record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, short[] d) {
         int bs = qb + 2;
         int groups = (rows + G - 1) / G;
         long blocks = (long) groups * G * nb;
-        if (!fits(blocks, qb, 2)) {
+        if (!fits(blocks, qb, 4)) {
             return null;
         }
         byte[] qs = new byte[(int) (blocks * qb)];
-        short[] d = new short[(int) blocks];
+        float[] d = new float[(int) blocks];
         MemorySegment src = t.data();
         MemorySegment dst = MemorySegment.ofArray(qs);
         long rowBytes = t.rowBytes();
@@ -81,7 +81,7 @@ record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, short[] d) {
                 long s = r * rowBytes;
                 for (int b = 0; b < nb; b++, s += bs) {
                     int i = (g * nb + b) * G + k;
-                    d[i] = src.get(Vec.SHORT_LE, s);
+                    d[i] = Float.float16ToFloat(src.get(Vec.SHORT_LE, s));
                     MemorySegment.copy(src, s + 2, dst, (long) i * qb, qb);
                 }
             }

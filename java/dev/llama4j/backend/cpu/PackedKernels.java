@@ -4,7 +4,6 @@ import dev.llama4j.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
  * per pass sharing the activation loads. Per row, the float operations and their order are those of
  * {@link Q4_0Dot#rows} and {@link Q8_0Dot#rows} (and of their {@code dequantize}), so the results are the same
  * bits; what changes is where the data comes from: one contiguous stream of quants, nibbles zero-extended (no
- * mask for the high half), and the block scales widened to float a group at a time, not one scalar half
+ * mask for the high half), and the block scales already floats (widened at the repack), not one scalar half
  * conversion per block.
  */
 final class PackedKernels {
@@ -21,29 +20,14 @@ final class PackedKernels {
 
     private static final VectorSpecies<Byte> B128 = ByteVector.SPECIES_128;
 
-    /** Widens the scales of group {@code g} into {@code ds[0 .. nb·G)}. */
-    static void scales(Packed p, int g, float[] ds) {
-        int n = p.nb() * Packed.G;
-        halves(p.d(), g * n, n, ds);
-    }
-
-    /**
-     * Widens {@code d[o .. o+n)} (IEEE halves) into {@code ds[0 .. n)}: a plain loop, which C2 vectorizes into the
-     * CPU's half-to-float instruction (F16C {@code vcvtph2ps}, 16 per instruction) where there is one.
-     */
-    static void halves(short[] d, int o, int n, float[] ds) {
-        for (int i = 0; i < n; i++) {
-            ds[i] = Float.float16ToFloat(d[o + i]);
-        }
-    }
-
     /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}; {@code c} from {@link Q4_0Dot#prepare}. */
-    static void q4(Packed p, int g0, int g1, float[] x, float[] c, float[] out, float[] ds) {
+    static void q4(Packed p, int g0, int g1, float[] x, float[] c, float[] out) {
         byte[] qs = p.qs();
+        float[] ds = p.d();
         int nb = p.nb();
         int rows = p.rows();
         for (int g = g0; g < g1; g++) {
-            scales(p, g, ds);
+            int ko = g * nb * Packed.G;
             int o = g * nb * 64;
             FloatVector a0 = FloatVector.zero(Vec.F);
             FloatVector a1 = FloatVector.zero(Vec.F);
@@ -65,7 +49,7 @@ final class PackedKernels {
                 s1 = ((FloatVector) q1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s1);
                 s2 = ((FloatVector) q2.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s2);
                 s3 = ((FloatVector) q3.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(x1, s3);
-                int k = b * 4;
+                int k = ko + b * 4;
                 a0 = s0.fma(FloatVector.broadcast(Vec.F, ds[k]), a0);
                 a1 = s1.fma(FloatVector.broadcast(Vec.F, ds[k + 1]), a1);
                 a2 = s2.fma(FloatVector.broadcast(Vec.F, ds[k + 2]), a2);
@@ -82,12 +66,13 @@ final class PackedKernels {
     }
 
     /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}. */
-    static void q8(Packed p, int g0, int g1, float[] x, float[] out, float[] ds) {
+    static void q8(Packed p, int g0, int g1, float[] x, float[] out) {
         byte[] qs = p.qs();
+        float[] ds = p.d();
         int nb = p.nb();
         int rows = p.rows();
         for (int g = g0; g < g1; g++) {
-            scales(p, g, ds);
+            int ko = g * nb * Packed.G;
             int o = g * nb * 128;
             FloatVector a0 = FloatVector.zero(Vec.F);
             FloatVector a1 = FloatVector.zero(Vec.F);
@@ -96,7 +81,7 @@ final class PackedKernels {
             for (int b = 0; b < nb; b++, o += 128) {
                 FloatVector x0 = FloatVector.fromArray(Vec.F, x, b * 32);
                 FloatVector x1 = FloatVector.fromArray(Vec.F, x, b * 32 + 16);
-                int k = b * 4;
+                int k = ko + b * 4;
                 FloatVector s0 = ((FloatVector) ByteVector.fromArray(B128, qs, o)
                         .convertShape(VectorOperators.B2F, Vec.F, 0)).mul(x0);
                 s0 = ((FloatVector) ByteVector.fromArray(B128, qs, o + 16)
@@ -146,8 +131,9 @@ final class PackedKernels {
      * The {@code nr} rows of group {@code g} dequantized into {@code tile[tileOff + k·cols ..]}, the same products as
      * {@link dev.llama4j.tensor.Dequant}; {@code ds} holds the group's {@link #scales}.
      */
-    static void dequantize(Packed p, int g, int nr, float[] ds, float[] tile, int tileOff) {
+    static void dequantize(Packed p, int g, int nr, float[] tile, int tileOff) {
         byte[] qs = p.qs();
+        float[] ds = p.d();
         int nb = p.nb();
         int cols = p.cols();
         boolean q4 = p.type() == GgmlType.Q4_0;
@@ -156,7 +142,7 @@ final class PackedKernels {
         for (int b = 0; b < nb; b++) {
             for (int k = 0; k < nr; k++) {
                 int o = base + (b * Packed.G + k) * qb;
-                FloatVector d = FloatVector.broadcast(Vec.F, ds[b * Packed.G + k]);
+                FloatVector d = FloatVector.broadcast(Vec.F, ds[(g * nb + b) * Packed.G + k]);
                 int t = tileOff + k * cols + b * 32;
                 if (q4) {
                     IntVector q = (IntVector) ByteVector.fromArray(B128, qs, o)

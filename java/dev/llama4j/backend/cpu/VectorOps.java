@@ -148,22 +148,19 @@ public final class VectorOps implements CpuOps, AutoCloseable {
             int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * Packed.G));
             float[] prep = p.type() == GgmlType.Q4_0 ? dots.get(GgmlType.Q4_0).prepare(x, cols) : null;
             workers.forRange(p.groups(), grain, (g0, g1) -> {
-                float[] ds = new float[p.nb() * Packed.G];
                 if (prep != null) {
-                    PackedKernels.q4(p, g0, g1, x, prep, out, ds);
+                    PackedKernels.q4(p, g0, g1, x, prep, out);
                 } else {
-                    PackedKernels.q8(p, g0, g1, x, out, ds);
+                    PackedKernels.q8(p, g0, g1, x, out);
                 }
             });
         } else {
             // A panel is Tiles.P / G row groups.
             panels(out, rows, cols, x, nTokens, () -> {
-                float[] ds = new float[p.nb() * Packed.G];
                 float[] tile = new float[Tiles.P * cols];
                 return (r, nr, tileT) -> {
                     for (int h = r / Packed.G, end = (r + nr + Packed.G - 1) / Packed.G; h < end; h++) {
-                        PackedKernels.scales(p, h, ds);
-                        PackedKernels.dequantize(p, h, Math.min(Packed.G, rows - h * Packed.G), ds, tile,
+                        PackedKernels.dequantize(p, h, Math.min(Packed.G, rows - h * Packed.G), tile,
                                 (h * Packed.G - r) * cols);
                     }
                     Tiles.transpose(tile, nr, cols, tileT);
