@@ -35,7 +35,7 @@ public final class Backends {
     /**
      * Options that shape a backend.
      *
-     * @param q8Activations CPU only: Q4_0 matrix-vector products quantize the activations to 8 bits per block
+     * @param q8Activations CPU only: Q4_0 and Q8_0 matrix-vector products quantize the activations to 8 bits per block
      *                      of 32 (llama.cpp's way, the fast default); {@code false} keeps them float32
      */
     public record Options(Choice choice, int threads, boolean kvF16, boolean q8Activations) {

@@ -29,20 +29,20 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     private final List<MemorySegment> weights = new ArrayList<>();
     private boolean warnedNoRepack;
 
-    /** The fast backend on {@code threads} threads, Q4_0 decode on 8-bit activations (the default). */
+    /** The fast backend on {@code threads} threads, Q4_0/Q8_0 decode on 8-bit activations (the default). */
     public static CpuBackend vector(int threads, boolean kvF16) {
         return vector(threads, kvF16, true);
     }
 
     /**
-     * The fast backend on {@code threads} threads. With {@code q8Activations}, a Q4_0 matrix times one token's
+     * The fast backend on {@code threads} threads. With {@code q8Activations}, a Q4_0 or Q8_0 matrix times one token's
      * activations quantizes them to 8 bits per block of 32 and runs an integer kernel (llama.cpp's way, about
      * twice as fast); without, every product keeps float32 activations (the results a float32 reference gives).
      */
     public static CpuBackend vector(int threads, boolean kvF16, boolean q8Activations) {
         return new CpuBackend(new VectorOps(threads), "CPU, Java Vector API ("
                 + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit), " + threads
-                + " threads" + (q8Activations ? ", Q4_0 decode on 8-bit activations" : ", f32 activations"), kvF16,
+                + " threads" + (q8Activations ? ", Q4_0/Q8_0 decode on 8-bit activations" : ", f32 activations"), kvF16,
                 q8Activations);
     }
 

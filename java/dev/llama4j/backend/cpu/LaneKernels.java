@@ -1,5 +1,6 @@
 package dev.llama4j.backend.cpu;
 
+import dev.llama4j.gguf.GgmlType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -9,9 +10,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The integer mat-vec of {@link LanePacked} Q4_0 weights against {@link Q8Activations}.
+ * The integer mat-vecs of {@link LanePacked} Q4_0 and Q8_0 weights against {@link Q8Activations}.
  *
- * <p>Mat-vec, per group of {@code R} rows and block of 32 columns: for each pair of quant-byte positions and each
+ * <p>Q4_0 mat-vec, per group of {@code R} rows and block of 32 columns: for each pair of quant-byte positions and each
  * half of the group, one widening load puts the bytes {@code q} of both positions of {@code H} rows into
  * {@code 2H} short lanes (alternating positions); {@code q} times the broadcast coefficient pair
  * {@link Q8Activations#px} plus {@code (q >> 4)} times the pair {@link Q8Activations#py} is the product of both
@@ -35,6 +36,14 @@ final class LaneKernels {
 
     /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}, {@code x} given as {@code a}. */
     static void matVec(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
+        if (w.type() == GgmlType.Q4_0) {
+            q4(w, g0, g1, a, out);
+        } else {
+            q8(w, g0, g1, a, out);
+        }
+    }
+
+    private static void q4(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
         byte[] qs = w.qs();
         float[] d = w.d();
         int[] px = a.px();
@@ -92,11 +101,91 @@ final class LaneKernels {
     }
 
     /**
+     * Q8_0: per pair of positions and half group, the signed bytes of two pairs are widened into short lanes and
+     * multiplied by their broadcast activation pairs ({@link Q8Activations#xp}); a lane then holds two products,
+     * at most 2 · 128 · 127 = 32512 in magnitude, and a row's two lanes are sign-extended and added into an int
+     * accumulator: the block's exact {@code Σ q·xq}. Then {@code t = Σ · dx} and {@code acc = t · d + acc}, as in
+     * {@link ScalarOps#matVecQ8}.
+     */
+    private static void q8(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
+        byte[] qs = w.qs();
+        float[] d = w.d();
+        int[] xp = a.xp();
+        float[] dx = a.dx();
+        int nb = w.nb();
+        for (int g = g0; g < g1; g++) {
+            FloatVector f0 = FloatVector.zero(Vec.F);
+            FloatVector f1 = FloatVector.zero(Vec.F);
+            int o = g * nb * 32 * R;
+            for (int b = 0, so = g * nb * R; b < nb; b++, so += R) {
+                IntVector s0 = IntVector.zero(Vec.I);
+                IntVector s1 = s0;
+                for (int i = 16 * b, end = i + 16; i < end; i += 2, o += 4 * R) {
+                    ShortVector x = IntVector.broadcast(Vec.I, xp[i]).reinterpretAsShorts();
+                    ShortVector y = IntVector.broadcast(Vec.I, xp[i + 1]).reinterpretAsShorts();
+                    IntVector p0 = signed(qs, o).mul(x).add(signed(qs, o + 2 * R).mul(y)).reinterpretAsInts();
+                    IntVector p1 = signed(qs, o + 2 * H).mul(x).add(signed(qs, o + 2 * R + 2 * H).mul(y))
+                            .reinterpretAsInts();
+                    s0 = s0.add(p0.lanewise(VectorOperators.ASHR, 16))
+                            .add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    s1 = s1.add(p1.lanewise(VectorOperators.ASHR, 16))
+                            .add(p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                }
+                FloatVector t0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).mul(dx[b]);
+                FloatVector t1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).mul(dx[b]);
+                f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
+                f1 = t1.fma(FloatVector.fromArray(Vec.F, d, so + H), f1);
+            }
+            int r = g * R;
+            if (r + R <= w.rows()) {
+                f0.intoArray(out, r);
+                f1.intoArray(out, r + H);
+            } else {
+                float[] tail = new float[R];
+                f0.intoArray(tail, 0);
+                f1.intoArray(tail, H);
+                System.arraycopy(tail, 0, out, r, w.rows() - r);
+            }
+        }
+    }
+
+    /** The {@code 2H} signed bytes at {@code o}, widened to short lanes. */
+    private static ShortVector signed(byte[] qs, int o) {
+        return (ShortVector) ByteVector.fromArray(BH, qs, o).convertShape(VectorOperators.B2S, SH, 0);
+    }
+
+    /**
      * Group {@code g} dequantized column by column into {@code tileT[c·R + k]} (row {@code k} of the group, the
-     * {@link Tiles} panel layout; padding rows are zero): the products {@code (q − 8) · d} of
-     * {@link dev.llama4j.tensor.Dequant}, the same bits.
+     * {@link Tiles} panel layout; padding rows are zero): the products {@code (q − 8) · d} (Q4_0) or
+     * {@code q · d} (Q8_0) of {@link dev.llama4j.tensor.Dequant}, the same bits.
      */
     static void dequantize(LanePacked w, int g, float[] tileT) {
+        if (w.type() == GgmlType.Q4_0) {
+            dequantizeQ4(w, g, tileT);
+            return;
+        }
+        byte[] qs = w.qs();
+        int nb = w.nb();
+        float[] d = w.d();
+        int o = g * nb * 32 * R;
+        for (int b = 0; b < nb; b++) {
+            for (int i = 0; i < 16; i++) {
+                for (int h = 0; h < 2; h++, o += 2 * H) {
+                    FloatVector dh = FloatVector.fromArray(Vec.F, d, (g * nb + b) * R + h * H);
+                    // Lane k: position 2i's signed byte in the low 8 bits, position 2i + 1's above, sign-extended.
+                    IntVector v = (IntVector) ByteVector.fromArray(BH, qs, o).reinterpretAsShorts()
+                            .convertShape(VectorOperators.S2I, Vec.I, 0);
+                    int c = (b * 32 + 2 * i) * R + h * H;
+                    ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
+                            .convert(VectorOperators.I2F, 0)).mul(dh).intoArray(tileT, c);
+                    ((FloatVector) v.lanewise(VectorOperators.ASHR, 8).convert(VectorOperators.I2F, 0)).mul(dh)
+                            .intoArray(tileT, c + R);
+                }
+            }
+        }
+    }
+
+    private static void dequantizeQ4(LanePacked w, int g, float[] tileT) {
         byte[] qs = w.qs();
         int nb = w.nb();
         float[] d = w.d();

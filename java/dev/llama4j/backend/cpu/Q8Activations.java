@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorOperators;
  * {@code xq[2i]} and {@code xq[2i+1] − 4096·y[2i]} (modulo 2^16), the second term cancelling, in the sum of the
  * two lanes, what the even lane picks up from the odd byte when the kernel shifts the pair as one int.
  * {@code s8[b]} packs the offset's share {@code −8·Σ (xq[p] + xq[p+16])} over the even positions {@code p < 16}
- * (low 16 bits) and over the odd ones (high 16 bits): the start value of those lanes' sums.
+ * (low 16 bits) and over the odd ones (high 16 bits): the start value of those lanes' sums. For Q8_0 weights,
+ * {@code xp[16b+i]} packs {@code xq[2i]} and {@code xq[2i+1]} for {@code i < 16}: {@code xq} read as int pairs.
  *
  * @param xq  {@code cols} quantized values
  * @param dx  the block scales
@@ -27,8 +28,9 @@ import jdk.incubator.vector.VectorOperators;
  * @param px  {@code cols / 4} packed pairs of whole-byte coefficients, see above
  * @param py  {@code cols / 4} packed pairs of high-nibble coefficients
  * @param s8  per block, the packed pair of offset shares, see above
+ * @param xp  {@code cols / 2} plain pairs of {@code xq}, for Q8_0
  */
-record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, int[] s8) {
+record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, int[] s8, int[] xp) {
 
     /** Added and subtracted, rounds a float of magnitude below 2^22 to the nearest integer, ties to even. */
     private static final float ROUND = 12582912.0f;
@@ -47,6 +49,7 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
         int[] px = new int[cols / 4];
         int[] py = new int[cols / 4];
         int[] s8 = new int[nb];
+        int[] xp = new int[cols / 2];
         for (int b = 0; b < nb; b++) {
             int o = off + b * 32;
             // Magnitudes compare as their bits (a NaN's are above infinity's, so it wins as in Math.max).
@@ -62,8 +65,11 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
                 IntVector hi = quantize(x, o + i + 16, id);
                 s = s.add(lo.add(hi));
                 ShortVector los = (ShortVector) lo.convertShape(VectorOperators.I2S, Vec.S, 0);
+                ShortVector his = (ShortVector) hi.convertShape(VectorOperators.I2S, Vec.S, 0);
                 los.intoArray(xq, b * 32 + i);
-                ((ShortVector) hi.convertShape(VectorOperators.I2S, Vec.S, 0)).intoArray(xq, b * 32 + i + 16);
+                his.intoArray(xq, b * 32 + i + 16);
+                los.reinterpretAsInts().intoArray(xp, b * 16 + i / 2);
+                his.reinterpretAsInts().intoArray(xp, b * 16 + 8 + i / 2);
                 IntVector y = hi.sub(lo.lanewise(VectorOperators.LSHL, 4));
                 IntVector yp = ((ShortVector) y.convertShape(VectorOperators.I2S, Vec.S, 0)).reinterpretAsInts();
                 yp.intoArray(py, b * 8 + i / 2);
@@ -78,7 +84,7 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
             sx8[b] = 8.0f * (even + odd);
             s8[b] = pack(-8 * even, -8 * odd);
         }
-        return new Q8Activations(xq, dx, sx8, px, py, s8);
+        return new Q8Activations(xq, dx, sx8, px, py, s8, xp);
     }
 
     /** {@code rint(x[o + i] · id)} for the lanes {@code i}. */

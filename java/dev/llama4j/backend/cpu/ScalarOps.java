@@ -10,31 +10,43 @@ import dev.llama4j.tensor.Tensor;
 public final class ScalarOps implements CpuOps {
 
     /**
-     * The reference for Q4_0 weights times 8-bit activations ({@link Q8Activations}, the fast CPU decode path):
-     * per row and block of 32, the exact integer sum {@code Σ q·xq} over the GGUF block's nibbles, then in float
-     * {@code t = (Σ − sx8) · dx} and {@code acc = fma(t, d, acc)}, blocks in order. {@code out[r]} for every row.
+     * The reference for Q4_0 and Q8_0 weights times 8-bit activations ({@link Q8Activations}, the fast CPU decode
+     * path): per row and block of 32, the exact integer sum {@code Σ q·xq} over the GGUF block's quants (Q4_0: the
+     * unsigned nibbles, the offset's {@code sx8} subtracted after), then in float {@code t = (Σ − sx8) · dx} (Q4_0)
+     * or {@code t = Σ · dx} (Q8_0) and {@code acc = fma(t, d, acc)}, blocks in order. {@code out[r]} for every row.
      */
     public static void matVecQ8(float[] out, Tensor w, float[] x) {
         int[] rc = Checks.matmul(out, w, x, 1);
-        if (w.type() != dev.llama4j.gguf.GgmlType.Q4_0) {
-            throw new IllegalArgumentException("matVecQ8: " + w.name() + " is " + w.type() + ", not Q4_0");
+        boolean q4 = w.type() == dev.llama4j.gguf.GgmlType.Q4_0;
+        if (!q4 && w.type() != dev.llama4j.gguf.GgmlType.Q8_0) {
+            throw new IllegalArgumentException("matVecQ8: " + w.name() + " is " + w.type() + ", not Q4_0 or Q8_0");
         }
         int rows = rc[0];
         int cols = rc[1];
         Q8Activations a = Q8Activations.of(x, 0, cols);
+        short[] xq = a.xq();
         long rowBytes = w.rowBytes();
+        long blockBytes = q4 ? 18 : 34;
         java.lang.foreign.MemorySegment m = w.data();
         for (int r = 0; r < rows; r++) {
             float acc = 0.0f;
             for (int b = 0; b < cols / 32; b++) {
-                long o = r * rowBytes + b * 18L;
+                long o = r * rowBytes + b * blockBytes;
                 float d = Float.float16ToFloat(m.get(Vec.SHORT_LE, o));
                 int sum = 0;
-                for (int p = 0; p < 16; p++) {
-                    int q = m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, o + 2 + p) & 0xFF;
-                    sum += (q & 0x0F) * a.xq()[b * 32 + p] + (q >>> 4) * a.xq()[b * 32 + p + 16];
+                float t;
+                if (q4) {
+                    for (int p = 0; p < 16; p++) {
+                        int q = m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, o + 2 + p) & 0xFF;
+                        sum += (q & 0x0F) * xq[b * 32 + p] + (q >>> 4) * xq[b * 32 + p + 16];
+                    }
+                    t = (sum - a.sx8()[b]) * a.dx()[b];
+                } else {
+                    for (int p = 0; p < 32; p++) {
+                        sum += m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, o + 2 + p) * xq[b * 32 + p];
+                    }
+                    t = sum * a.dx()[b];
                 }
-                float t = (sum - a.sx8()[b]) * a.dx()[b];
                 acc = Math.fma(t, d, acc);
             }
             out[r] = acc;

@@ -12,11 +12,13 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The lane-packed Q4_0 kernels ({@link LanePacked}, {@link LaneKernels}): the 8-bit-activation mat-vec gives the
- * bits of its scalar reference {@link ScalarOps#matVecQ8} and stays within the quantization error of the float
- * product; the batched path gives the bits of the GGUF-layout batched path. Odd shapes (partial last group, 1–19
+ * The lane-packed Q4_0 and Q8_0 kernels ({@link LanePacked}, {@link LaneKernels}): the 8-bit-activation mat-vec
+ * gives the bits of its scalar reference {@link ScalarOps#matVecQ8} and stays within the quantization error of the
+ * float product; the batched path gives the bits of the GGUF-layout batched path. Odd shapes (partial last group, 1–19
  * blocks), 1 and 3 threads alike.
  */
 class LanePackedTest {
@@ -45,12 +47,13 @@ class LanePackedTest {
         return p;
     }
 
-    @Test
-    void matVecIsItsScalarReferenceBitForBit() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void matVecIsItsScalarReferenceBitForBit(GgmlType type) {
         Random rnd = new Random(11);
         for (int cols : COLS) {
             for (int rows : ROWS) {
-                Tensor w = RandomTensors.matrix(GgmlType.Q4_0, rows, cols, rnd);
+                Tensor w = RandomTensors.matrix(type, rows, cols, rnd);
                 LanePacked p = pack(w);
                 float[] x = RandomTensors.floats(cols, rnd);
                 float[] ref = new float[rows];
@@ -59,18 +62,19 @@ class LanePackedTest {
                 ScalarOps.matVecQ8(ref, w, x);
                 one.matmul(a, p, w, x, 1);
                 three.matmul(b, p, w, x, 1);
-                String what = rows + "x" + cols;
+                String what = type + " " + rows + "x" + cols;
                 assertArrayEquals(ref, a, what + ": lane kernel vs scalar reference");
                 assertArrayEquals(a, b, what + ": 1 vs 3 threads");
             }
         }
     }
 
-    @Test
-    void matVecIsCloseToTheFloatProduct() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void matVecIsCloseToTheFloatProduct(GgmlType type) {
         Random rnd = new Random(12);
         for (int cols : new int[] {256, 2048}) {
-            Tensor w = RandomTensors.matrix(GgmlType.Q4_0, 67, cols, rnd);
+            Tensor w = RandomTensors.matrix(type, 67, cols, rnd);
             LanePacked p = pack(w);
             float[] x = RandomTensors.floats(cols, rnd);
             float[] q8 = new float[67];
@@ -83,12 +87,13 @@ class LanePackedTest {
         }
     }
 
-    @Test
-    void batchIsTheGgufLayoutBatchBitForBit() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void batchIsTheGgufLayoutBatchBitForBit(GgmlType type) {
         Random rnd = new Random(13);
         for (int cols : COLS) {
             for (int rows : ROWS) {
-                Tensor w = RandomTensors.matrix(GgmlType.Q4_0, rows, cols, rnd);
+                Tensor w = RandomTensors.matrix(type, rows, cols, rnd);
                 LanePacked p = pack(w);
                 for (int nTokens : new int[] {2, 5, 9}) {
                     float[] x = RandomTensors.floats(nTokens * cols, rnd);
@@ -98,7 +103,7 @@ class LanePackedTest {
                     one.matmul(ref, w, x, nTokens);
                     one.matmul(a, p, w, x, nTokens);
                     three.matmul(b, p, w, x, nTokens);
-                    String what = rows + "x" + cols + " tokens " + nTokens;
+                    String what = type + " " + rows + "x" + cols + " tokens " + nTokens;
                     assertArrayEquals(ref, a, what + ": lane-packed vs GGUF layout");
                     assertArrayEquals(a, b, what + ": 1 vs 3 threads");
                 }
