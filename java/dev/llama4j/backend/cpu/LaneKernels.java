@@ -78,16 +78,7 @@ final class LaneKernels {
                 f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
                 f1 = t1.fma(FloatVector.fromArray(Vec.F, d, so + H), f1);
             }
-            int r = g * R;
-            if (r + R <= w.rows()) {
-                f0.intoArray(out, r);
-                f1.intoArray(out, r + H);
-            } else {
-                float[] tail = new float[R];
-                f0.intoArray(tail, 0);
-                f1.intoArray(tail, H);
-                System.arraycopy(tail, 0, out, r, w.rows() - r);
-            }
+            store(f0, f1, out, g * R, w.rows());
         }
     }
 
@@ -136,16 +127,20 @@ final class LaneKernels {
                 f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
                 f1 = t1.fma(FloatVector.fromArray(Vec.F, d, so + H), f1);
             }
-            int r = g * R;
-            if (r + R <= w.rows()) {
-                f0.intoArray(out, r);
-                f1.intoArray(out, r + H);
-            } else {
-                float[] tail = new float[R];
-                f0.intoArray(tail, 0);
-                f1.intoArray(tail, H);
-                System.arraycopy(tail, 0, out, r, w.rows() - r);
-            }
+            store(f0, f1, out, g * R, w.rows());
+        }
+    }
+
+    /** A group's results (rows {@code r ..}) into {@code out}, the padding rows of the last group left out. */
+    private static void store(FloatVector f0, FloatVector f1, float[] out, int r, int rows) {
+        if (r + R <= rows) {
+            f0.intoArray(out, r);
+            f1.intoArray(out, r + H);
+        } else {
+            float[] tail = new float[R];
+            f0.intoArray(tail, 0);
+            f1.intoArray(tail, H);
+            System.arraycopy(tail, 0, out, r, rows - r);
         }
     }
 
