@@ -12,8 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The integer mat-vecs of {@link LanePacked} Q4_0 and Q8_0 weights against {@link Q8Activations}.
  *
- * <p>Q4_0 mat-vec, per group of {@code R} rows and block of 32 columns: for each pair of quant-byte positions and each
- * half of the group, one widening load puts the bytes {@code q} of both positions of {@code H} rows into
+ * <p>Q4_0 mat-vec, per group of {@code R} rows and block of 32 columns: for each pair of quant-byte positions and
+ * each half of the group, one widening load puts the bytes {@code q} of both positions of {@code H} rows into
  * {@code 2H} short lanes (alternating positions); {@code q} times the broadcast coefficient pair
  * {@link Q8Activations#px} plus {@code (q >> 4)} times the pair {@link Q8Activations#py} is the product of both
  * nibbles with their activations, up to a term in each lane that cancels in the sum of a row's two lanes. The

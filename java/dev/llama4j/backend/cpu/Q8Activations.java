@@ -34,7 +34,7 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
 
     /** Added and subtracted, rounds a float of magnitude below 2^22 to the nearest integer, ties to even. */
     private static final float ROUND = 12582912.0f;
-    /** Shift counts 0 in the even lanes (even positions: a vector's lanes start at a multiple of 32), 16 in the odd. */
+    /** Shift counts 0 in the even lanes, 16 in the odd (a lane's parity is its position's: {@code L} is even). */
     private static final IntVector ODD_UP = IntVector.fromArray(Vec.I, oddUp(), 0);
 
     /**
@@ -77,7 +77,7 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
                 los.reinterpretAsInts().sub(yp.lanewise(VectorOperators.LSHL, 28)).intoArray(px, b * 8 + i / 2);
             }
             dx[b] = amax / 127.0f;
-            // One reduction of even + 65536·odd (|even|, |odd| <= 16·254, so no overflow and the halves separate).
+            // One reduction of even + 65536·odd (|even|, |odd| <= 16·127, so no overflow and the halves separate).
             int both = s.lanewise(VectorOperators.LSHL, ODD_UP).reduceLanes(VectorOperators.ADD);
             int even = (both << 16) >> 16;
             int odd = (both - even) >> 16;

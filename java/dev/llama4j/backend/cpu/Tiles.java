@@ -60,7 +60,7 @@ final class Tiles {
         return x8;
     }
 
-    /** Columns per pass over the tokens: a {@code P × KC} slice of the panel (16 KB) stays in L1. */
+    /** Columns per pass over the tokens: a {@code P × KC} slice of the panel (16 KB at 16 lanes) stays in L1. */
     static final int KC = 128;
 
     /**

@@ -170,10 +170,10 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     }
 
     /**
-     * {@link #matmul(float[], Tensor, float[], int)} on a Q4_0 or Q8_0 weight {@code w} also repacked with its rows across
-     * lanes ({@link LanePacked} {@code p}). One token: the activations are quantized to 8 bits
+     * {@link #matmul(float[], Tensor, float[], int)} on a Q4_0 or Q8_0 weight {@code w} also repacked with its rows
+     * across lanes ({@link LanePacked} {@code p}). One token: the activations are quantized to 8 bits
      * ({@link Q8Activations}) and the integer kernel runs ({@link ScalarOps#matVecQ8}'s results, bit for bit);
-     * several: each group of 32 rows dequantized column by column ({@link LaneKernels#dequantize}) and multiplied in
+     * several: each group of rows dequantized column by column ({@link LaneKernels#dequantize}) and multiplied in
      * float, the same bits as the other layouts' batched path.
      */
     void matmul(float[] out, LanePacked p, Tensor w, float[] x, int nTokens) {

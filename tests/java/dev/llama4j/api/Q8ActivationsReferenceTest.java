@@ -71,7 +71,8 @@ class Q8ActivationsReferenceTest {
                         double vsFp = maxDiff(a, floats(f.get("first_logits").get("logits")));
                         double vsLc = maxDiff(a, floats(l.get("first_logits").get("logits")));
                         assertTrue(vsFp <= FIRST_TOL, type + " " + id + ": first logits vs fp32math differ by " + vsFp);
-                        assertTrue(vsLc <= LLAMA_CPP_TOL, type + " " + id + ": first logits vs llama.cpp differ by " + vsLc);
+                        assertTrue(vsLc <= LLAMA_CPP_TOL,
+                                type + " " + id + ": first logits vs llama.cpp differ by " + vsLc);
                     }
                 }
             }

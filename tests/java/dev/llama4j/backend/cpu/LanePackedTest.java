@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The lane-packed Q4_0 and Q8_0 kernels ({@link LanePacked}, {@link LaneKernels}): the 8-bit-activation mat-vec
  * gives the bits of its scalar reference {@link ScalarOps#matVecQ8} and stays within the quantization error of the
- * float product; the batched path gives the bits of the GGUF-layout batched path. Odd shapes (partial last group, 1–19
- * blocks), 1 and 3 threads alike.
+ * float product; the batched path gives the bits of the GGUF-layout batched path. Odd shapes (partial last group,
+ * 1–19 blocks), 1 and 3 threads alike.
  */
 class LanePackedTest {
     private static VectorOps one;
