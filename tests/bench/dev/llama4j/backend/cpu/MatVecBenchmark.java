@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * plain vectorized sequential read of the same number of bytes on all cores. The {@code bytes} aux counter is
  * the weight bytes streamed per second (divide by 1e9 for GB/s); {@code matvec.bytes / read.bytes} is the
  * fraction of the machine's read rate the mat-vec reaches. {@code layout} picks the weights' form: {@code backend}
- * what {@link CpuBackend} runs by default (Q4_0 lane-packed with 8-bit activations, Q8_0 repacked, the rest as
+ * what {@link CpuBackend} runs by default (Q4_0 and Q8_0 lane-packed with 8-bit activations, the rest as
  * mapped), {@code gguf} the mapped file layout for every type.
  *
  * <p>Run: {@code java -cp ... org.openjdk.jmh.Main MatVecBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}.
