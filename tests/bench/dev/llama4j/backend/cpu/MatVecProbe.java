@@ -14,8 +14,8 @@ import java.util.Random;
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.llama4j.backend.cpu.MatVecProbe
  * [threads] [rounds] [types] [shapes] [tokens] [layouts]}, e.g.
  * {@code 2 40 Q4_0,Q8_0 4096x4096,11008x4096 1,32,128 gguf,packed}: {@code gguf} runs the op on the tensor as
- * mapped, {@code packed} on its {@link Packed} repack (what {@link CpuBackend} uses for Q8_0, and for Q4_0 with
- * float activations), {@code lanes} on its {@link LanePacked} repack (Q4_0 with 8-bit activations, the default).
+ * mapped, {@code packed} on its {@link Packed} repack (what {@link CpuBackend} uses for Q4_0 and Q8_0 with float
+ * activations), {@code lanes} on its {@link LanePacked} repack (Q4_0 and Q8_0 with 8-bit activations, the default).
  */
 public final class MatVecProbe {
     private MatVecProbe() {}
