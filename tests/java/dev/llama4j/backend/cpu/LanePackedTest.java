@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -108,6 +111,43 @@ class LanePackedTest {
                     assertArrayEquals(a, b, what + ": 1 vs 3 threads");
                 }
             }
+        }
+    }
+
+    /**
+     * The largest block sums the 16-bit lanes must hold: every Q4_0 nibble 0 (weight −8) or every Q8_0 byte −128,
+     * against activations that all quantize to +127 or alternate ±127, so a row's block sum is −32512 (Q4_0) or
+     * two products of 16256 per lane (Q8_0). Bit-identical to the scalar reference, and the exact value.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void extremeBlocksStayExact(GgmlType type) {
+        int rows = 40;
+        int cols = 128;
+        int qb = type == GgmlType.Q4_0 ? 16 : 32;
+        long rowBytes = (2 + qb) * (cols / 32);
+        MemorySegment m = Arena.ofAuto().allocate(rowBytes * rows, 64);
+        for (long o = 0; o < rowBytes * rows; o += 2 + qb) {
+            m.set(Vec.SHORT_LE, o, Float.floatToFloat16(1.0f));
+            for (int p = 0; p < qb; p++) {
+                m.set(ValueLayout.JAVA_BYTE, o + 2 + p, type == GgmlType.Q4_0 ? (byte) 0x00 : (byte) 0x80);
+            }
+        }
+        Tensor w = new Tensor("extreme", type, new long[] {cols, rows}, m);
+        LanePacked p = pack(w);
+        for (boolean alternate : new boolean[] {false, true}) {
+            float[] x = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                x[i] = alternate && i % 2 == 1 ? -1.0f : 1.0f;
+            }
+            float[] ref = new float[rows];
+            float[] a = new float[rows];
+            ScalarOps.matVecQ8(ref, w, x);
+            three.matmul(a, p, w, x, 1);
+            assertArrayEquals(ref, a, type + (alternate ? " alternating" : " all +1"));
+            // Each block: Σ q·xq · dx with dx = 1/127, so exactly Σ q per block (up to dx's rounding).
+            float block = alternate ? 0.0f : (type == GgmlType.Q4_0 ? -8.0f : -128.0f) * 32;
+            assertEquals(block * (cols / 32), a[0], Math.abs(block) * 1e-5f + 1e-6f, type + " row 0");
         }
     }
 
