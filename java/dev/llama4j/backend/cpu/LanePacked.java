@@ -64,7 +64,7 @@ record LanePacked(GgmlType type, int rows, int cols, int nb, byte[] qs, float[] 
         int qb = qb(t.type());
         int groups = (rows + R - 1) / R;
         long blocks = (long) groups * R * nb;
-        if (!Packed.fits(blocks, qb, 4)) {
+        if (!Packed.fits(blocks, qb)) {
             return null;
         }
         byte[] qs = new byte[(int) (blocks * qb)];

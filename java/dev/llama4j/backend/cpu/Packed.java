@@ -24,13 +24,13 @@ record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, float[] d) {
     private static final int QK = 32;
 
     /**
-     * Whether a copy of {@code blocks} blocks of {@code qb} quant bytes and a {@code scaleBytes}-byte scale each
-     * fits in one array and in half the heap still free.
+     * Whether a copy of {@code blocks} blocks of {@code qb} quant bytes and a float scale each (the repacked
+     * layouts' form) fits in one array and in half the heap still free.
      */
-    static boolean fits(long blocks, int qb, int scaleBytes) {
+    static boolean fits(long blocks, int qb) {
         Runtime rt = Runtime.getRuntime();
         long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-        return blocks * qb <= Integer.MAX_VALUE - 64 && blocks * (qb + scaleBytes) <= free / 2;
+        return blocks * qb <= Integer.MAX_VALUE - 64 && blocks * (qb + Float.BYTES) <= free / 2;
     }
 
     /** Quant bytes of one block. */
@@ -66,7 +66,7 @@ record Packed(GgmlType type, int rows, int cols, int nb, byte[] qs, float[] d) {
         int bs = qb + 2;
         int groups = (rows + G - 1) / G;
         long blocks = (long) groups * G * nb;
-        if (!fits(blocks, qb, 4)) {
+        if (!fits(blocks, qb)) {
             return null;
         }
         byte[] qs = new byte[(int) (blocks * qb)];
