@@ -1,5 +1,6 @@
 package dev.llama4j.backend.cpu;
 
+import dev.llama4j.gguf.GgmlType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -22,13 +23,16 @@ import jdk.incubator.vector.VectorOperators;
  * (low 16 bits) and over the odd ones (high 16 bits): the start value of those lanes' sums. For Q8_0 weights,
  * {@code xp[16b+i]} packs {@code xq[2i]} and {@code xq[2i+1]} for {@code i < 16}: {@code xq} read as int pairs.
  *
+ * <p>Only the arrangement for the weight type given to {@link #of} is built (the others are {@code null}): it is
+ * made once per product, on the decode path.
+ *
  * @param xq  {@code cols} quantized values
  * @param dx  the block scales
  * @param sx8 eight times each block's sum of {@code xq}
- * @param px  {@code cols / 4} packed pairs of whole-byte coefficients, see above
- * @param py  {@code cols / 4} packed pairs of high-nibble coefficients
- * @param s8  per block, the packed pair of offset shares, see above
- * @param xp  {@code cols / 2} plain pairs of {@code xq}, for Q8_0
+ * @param px  Q4_0: {@code cols / 4} packed pairs of whole-byte coefficients, see above
+ * @param py  Q4_0: {@code cols / 4} packed pairs of high-nibble coefficients
+ * @param s8  Q4_0: per block, the packed pair of offset shares, see above
+ * @param xp  Q8_0: {@code cols / 2} plain pairs of {@code xq}
  */
 record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, int[] s8, int[] xp) {
 
@@ -38,18 +42,23 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
     private static final IntVector ODD_UP = IntVector.fromArray(Vec.I, oddUp(), 0);
 
     /**
-     * Quantizes {@code x[off .. off+cols)}, {@code cols} a multiple of 32. The rounding is {@link Math#rint}'s
-     * (nearest, ties to even), done in vector lanes; the largest magnitude and the sums are exact in any order.
+     * Quantizes {@code x[off .. off+cols)}, {@code cols} a multiple of 32, arranged for {@code weights} (Q4_0 or
+     * Q8_0). The rounding is {@link Math#rint}'s (nearest, ties to even), done in vector lanes; the largest
+     * magnitude and the sums are exact in any order.
      */
-    static Q8Activations of(float[] x, int off, int cols) {
+    static Q8Activations of(float[] x, int off, int cols, GgmlType weights) {
+        boolean q4 = weights == GgmlType.Q4_0;
+        if (!q4 && weights != GgmlType.Q8_0) {
+            throw new IllegalArgumentException("8-bit activations for " + weights + " weights: only Q4_0 and Q8_0");
+        }
         int nb = cols / 32;
         short[] xq = new short[cols];
         float[] dx = new float[nb];
         float[] sx8 = new float[nb];
-        int[] px = new int[cols / 4];
-        int[] py = new int[cols / 4];
-        int[] s8 = new int[nb];
-        int[] xp = new int[cols / 2];
+        int[] px = q4 ? new int[cols / 4] : null;
+        int[] py = q4 ? new int[cols / 4] : null;
+        int[] s8 = q4 ? new int[nb] : null;
+        int[] xp = q4 ? null : new int[cols / 2];
         for (int b = 0; b < nb; b++) {
             int o = off + b * 32;
             // Magnitudes compare as their bits (a NaN's are above infinity's, so it wins as in Math.max).
@@ -68,8 +77,11 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
                 ShortVector his = (ShortVector) hi.convertShape(VectorOperators.I2S, Vec.S, 0);
                 los.intoArray(xq, b * 32 + i);
                 his.intoArray(xq, b * 32 + i + 16);
-                los.reinterpretAsInts().intoArray(xp, b * 16 + i / 2);
-                his.reinterpretAsInts().intoArray(xp, b * 16 + 8 + i / 2);
+                if (!q4) {
+                    los.reinterpretAsInts().intoArray(xp, b * 16 + i / 2);
+                    his.reinterpretAsInts().intoArray(xp, b * 16 + 8 + i / 2);
+                    continue;
+                }
                 IntVector y = hi.sub(lo.lanewise(VectorOperators.LSHL, 4));
                 IntVector yp = ((ShortVector) y.convertShape(VectorOperators.I2S, Vec.S, 0)).reinterpretAsInts();
                 yp.intoArray(py, b * 8 + i / 2);
@@ -77,6 +89,10 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] px, int[] py, in
                 los.reinterpretAsInts().sub(yp.lanewise(VectorOperators.LSHL, 28)).intoArray(px, b * 8 + i / 2);
             }
             dx[b] = amax / 127.0f;
+            if (!q4) {
+                sx8[b] = 8.0f * s.reduceLanes(VectorOperators.ADD);
+                continue;
+            }
             // One reduction of even + 65536·odd (|even|, |odd| <= 16·127, so no overflow and the halves separate).
             int both = s.lanewise(VectorOperators.LSHL, ODD_UP).reduceLanes(VectorOperators.ADD);
             int even = (both << 16) >> 16;

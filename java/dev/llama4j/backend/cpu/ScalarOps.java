@@ -23,7 +23,7 @@ public final class ScalarOps implements CpuOps {
         }
         int rows = rc[0];
         int cols = rc[1];
-        Q8Activations a = Q8Activations.of(x, 0, cols);
+        Q8Activations a = Q8Activations.of(x, 0, cols, w.type());
         short[] xq = a.xq();
         long rowBytes = w.rowBytes();
         long blockBytes = q4 ? 18 : 34;

@@ -182,7 +182,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         int cols = rc[1];
         if (nTokens == 1) {
             int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * LanePacked.R));
-            Q8Activations a = Q8Activations.of(x, 0, cols);
+            Q8Activations a = Q8Activations.of(x, 0, cols, p.type());
             workers.forRange(p.groups(), grain, (g0, g1) ->
                     LaneKernels.matVec(p, g0, g1, a, out));
         } else {

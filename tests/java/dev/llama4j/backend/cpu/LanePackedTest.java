@@ -159,7 +159,7 @@ class LanePackedTest {
             x[i] = 0.0f;
         }
         x[70] = -3.5f;
-        Q8Activations a = Q8Activations.of(x, 0, 96);
+        Q8Activations a = Q8Activations.of(x, 0, 96, GgmlType.Q4_0);
         assertEquals(0.0f, a.dx()[1]);
         assertEquals(-127, a.xq()[70]);
         for (int b = 0; b < 3; b++) {
@@ -180,7 +180,15 @@ class LanePackedTest {
         // Block 0 has max|x| = 127, so x·id = x there: ties must go to the even neighbour, as Math.rint does.
         float[] ties = {127.0f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f, 1.5f, 126.5f, -126.5f, 0.49999997f, -0.0f};
         System.arraycopy(ties, 0, x, 0, ties.length);
-        Q8Activations a = Q8Activations.of(x, 0, 4096);
+        Q8Activations a = Q8Activations.of(x, 0, 4096, GgmlType.Q4_0);
+        Q8Activations a8 = Q8Activations.of(x, 0, 4096, GgmlType.Q8_0);
+        assertArrayEquals(a.xq(), a8.xq(), "the quantized values do not depend on the weight type");
+        assertArrayEquals(a.dx(), a8.dx());
+        assertArrayEquals(a.sx8(), a8.sx8());
+        for (int i = 0; i < 2048; i++) {
+            assertEquals(a.xq()[2 * i], (short) a8.xp()[i], "xp low half " + i);
+            assertEquals(a.xq()[2 * i + 1], (short) (a8.xp()[i] >> 16), "xp high half " + i);
+        }
         for (int b = 0; b < 128; b++) {
             float amax = 0.0f;
             for (int i = b * 32; i < b * 32 + 32; i++) {
