@@ -21,7 +21,9 @@ import java.util.function.Consumer;
 /**
  * Measures a model like llama.cpp's llama-bench: prompt processing ({@code pp<p>}: one forward step of p random
  * tokens at position 0) and text generation ({@code tg<n>}: n forward steps of one random token each, positions
- * 0..n-1) as separate tests; each runs once as a warm-up (excluded), then {@code reps} timed repetitions.
+ * 0..n-1) as separate tests; each first runs as a warm-up (excluded) once and then again until the warm-up time has
+ * passed, so that the JIT has compiled the kernels (it compiles in the background, and a small model's run is over
+ * before it has), then {@code reps} timed repetitions.
  *
  * <p>Decode reads every weight once per token, except the embedding table of which it reads one row; tg reports
  * those bytes × tokens/s as GB/s (1e9 bytes) and, where the backend is a {@link BandwidthProbe}, the fraction of
@@ -30,9 +32,15 @@ import java.util.function.Consumer;
 public final class Bench {
     private Bench() {}
 
-    /** What to run. {@code nPrompt} or {@code nGen} 0 skips that test. */
-    public record Options(int nPrompt, int nGen, int reps, Backends.Options backend, long seed) {
+    /**
+     * What to run. {@code nPrompt} or {@code nGen} 0 skips that test; {@code warmUpSeconds} is the least time a
+     * test's warm-up runs take together (0: one run).
+     */
+    public record Options(int nPrompt, int nGen, int reps, double warmUpSeconds, Backends.Options backend, long seed) {
         public Options {
+            if (!(warmUpSeconds >= 0 && warmUpSeconds <= 3600)) {
+                throw new Llama4jException("--warm-up " + warmUpSeconds + " must be between 0 and 3600 seconds");
+            }
             if (nPrompt < 0 || nGen < 0 || nPrompt + nGen == 0) {
                 throw new Llama4jException("-p " + nPrompt + " and -n " + nGen
                         + " must be >= 0 and not both 0");
@@ -73,7 +81,7 @@ public final class Bench {
             double[] pp = null;
             if (o.nPrompt() > 0) {
                 int[] tokens = rnd.ints(o.nPrompt(), 0, c.vocabSize()).toArray();
-                pp = repeat(o.reps(), "pp" + o.nPrompt(), log, () -> {
+                pp = repeat(o, "pp" + o.nPrompt(), log, () -> {
                     long t0 = System.nanoTime();
                     llama.forward(s, tokens, tokens.length, 0, logits);
                     return tokens.length / ((System.nanoTime() - t0) / 1e9);
@@ -91,7 +99,7 @@ public final class Bench {
             if (o.nGen() > 0) {
                 int[] tokens = rnd.ints(o.nGen(), 0, c.vocabSize()).toArray();
                 int[] one = new int[1];
-                tg = repeat(o.reps(), "tg" + o.nGen(), log, () -> {
+                tg = repeat(o, "tg" + o.nGen(), log, () -> {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < tokens.length; i++) {
                         one[0] = tokens[i];
@@ -121,9 +129,16 @@ public final class Bench {
         double tokensPerSecond();
     }
 
-    private static double[] repeat(int reps, String test, Consumer<String> log, Run run) {
+    private static double[] repeat(Options o, String test, Consumer<String> log, Run run) {
         log.accept(test + ": warm-up");
-        run.tokensPerSecond();
+        long until = System.nanoTime() + (long) (o.warmUpSeconds() * 1e9);
+        int runs = 0;
+        do {
+            run.tokensPerSecond();
+            runs++;
+        } while (System.nanoTime() < until);
+        log.accept(String.format("%s: warm-up done: %d run%s", test, runs, runs == 1 ? "" : "s"));
+        int reps = o.reps();
         double[] samples = new double[reps];
         for (int i = 0; i < reps; i++) {
             samples[i] = run.tokensPerSecond();

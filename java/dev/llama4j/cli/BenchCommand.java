@@ -49,8 +49,13 @@ final class BenchCommand implements Callable<Integer> {
     int nGen;
 
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", paramLabel = "N",
-            description = "Timed repetitions of each test after one warm-up (default: ${DEFAULT-VALUE}).")
+            description = "Timed repetitions of each test after its warm-up (default: ${DEFAULT-VALUE}).")
     int reps;
+
+    @Option(names = "--warm-up", defaultValue = "2", paramLabel = "SECONDS",
+            description = "Least time each test warms up (excluded from the figures) so that the JIT has compiled "
+                    + "the kernels; it runs at least once (default: ${DEFAULT-VALUE}).")
+    double warmUpSeconds;
 
     @Mixin
     BackendArgs backendArgs;
@@ -72,7 +77,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!List.of("table", "json", "md").contains(format)) {
             throw new Llama4jException("unknown --output '" + output + "' (allowed: table, json, md)");
         }
-        Bench.Options o = new Bench.Options(nPrompt, nGen, reps, backendArgs.options(false), seed);
+        Bench.Options o = new Bench.Options(nPrompt, nGen, reps, warmUpSeconds, backendArgs.options(false), seed);
         boolean terminal = System.console() != null;
         Consumer<String> log = terminal ? line -> System.err.println("bench: " + line) : line -> {};
         List<BenchResult> rs;

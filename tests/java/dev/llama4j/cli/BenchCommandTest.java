@@ -32,8 +32,8 @@ class BenchCommandTest {
             }
         }
         for (String[] src : List.of(new String[] {"-m", model.toString()}, new String[] {"--synthetic", TINY + ":Q4_0"})) {
-            CliTest.Run r = CliTest.run("bench", src[0], src[1], "-p", "16", "-n", "8", "-r", "2", "--backend", "cpu",
-                    "-t", "2", "-o", "json");
+            CliTest.Run r = CliTest.run("bench", src[0], src[1], "-p", "16", "-n", "8", "-r", "2", "--warm-up", "0",
+                    "--backend", "cpu", "-t", "2", "-o", "json");
             assertEquals(0, r.exit(), r.err());
             JsonNode a = new ObjectMapper().readTree(r.out());
             assertTrue(a.isArray());
@@ -92,7 +92,8 @@ class BenchCommandTest {
     void tableAndMarkdownListBothTests() {
         for (String[] src : List.of(new String[] {"-m", TestData.model("stories260K.gguf").toString()},
                 new String[] {"--synthetic", TINY + ":Q8_0"})) {
-            CliTest.Run md = CliTest.run("bench", src[0], src[1], "-p", "8", "-n", "4", "-r", "1", "-o", "md");
+            CliTest.Run md = CliTest.run("bench", src[0], src[1], "-p", "8", "-n", "4", "-r", "1", "--warm-up", "0",
+                    "-o", "md");
             assertEquals(0, md.exit(), md.err());
             List<String> lines = md.out().lines().filter(l -> l.startsWith("|")).toList();
             assertEquals(4, lines.size(), md.out());
@@ -104,7 +105,7 @@ class BenchCommandTest {
             assertTrue(lines.get(3).matches(".*\\| [0-9.]+ ± 0\\.00 \\| [0-9.]+ \\| [0-9]+% \\|"), lines.get(3));
             assertTrue(md.out().contains("- device: cpu ("), md.out());
 
-            CliTest.Run t = CliTest.run("bench", src[0], src[1], "-p", "8", "-n", "4", "-r", "1");
+            CliTest.Run t = CliTest.run("bench", src[0], src[1], "-p", "8", "-n", "4", "-r", "1", "--warm-up", "0");
             assertEquals(0, t.exit(), t.err());
             List<String> rows = t.out().lines().toList();
             assertTrue(rows.stream().anyMatch(l -> l.startsWith("model") && l.contains("t/s")), t.out());
@@ -115,8 +116,8 @@ class BenchCommandTest {
 
     @Test
     void onlyOneTestWhenTheOtherIsZero() throws Exception {
-        CliTest.Run r = CliTest.run("bench", "--synthetic", TINY + ":F16", "-p", "0", "-n", "3", "-r", "1", "-o",
-                "json");
+        CliTest.Run r = CliTest.run("bench", "--synthetic", TINY + ":F16", "-p", "0", "-n", "3", "-r", "1",
+                "--warm-up", "0", "-o", "json");
         assertEquals(0, r.exit(), r.err());
         JsonNode a = new ObjectMapper().readTree(r.out());
         assertEquals(1, a.size());
@@ -137,7 +138,8 @@ class BenchCommandTest {
                 new String[] {"bench", "--synthetic", "tinyllama-1.1b", "-r", "1"},
                 new String[] {"bench", "--synthetic", TINY + ":Q4_0", "-o", "xml"},
                 new String[] {"bench", "-m", TestData.model("stories260K.gguf").toString(), "-p", "2000", "-n", "100"},
-                new String[] {"bench", "--synthetic", TINY + ":Q4_0", "-p", "0", "-n", "0"})) {
+                new String[] {"bench", "--synthetic", TINY + ":Q4_0", "-p", "0", "-n", "0"},
+                new String[] {"bench", "--synthetic", TINY + ":Q4_0", "--warm-up", "-1"})) {
             CliTest.Run e = CliTest.run(bad);
             assertEquals(2, e.exit(), String.join(" ", bad) + ": " + e.err());
             assertTrue(e.err().startsWith("error: "), e.err());

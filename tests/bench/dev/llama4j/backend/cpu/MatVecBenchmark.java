@@ -1,7 +1,6 @@
 package dev.llama4j.backend.cpu;
 
 import dev.llama4j.gguf.GgmlType;
-import dev.llama4j.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
@@ -30,7 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * the weight bytes streamed per second (divide by 1e9 for GB/s); {@code matvec.bytes / read.bytes} is the
  * fraction of the machine's read rate the mat-vec reaches. {@code layout} picks the weights' form: {@code backend}
  * what {@link CpuBackend} runs by default (Q4_0 and Q8_0 lane-packed with 8-bit activations, the rest as
- * mapped), {@code gguf} the mapped file layout for every type.
+ * mapped), {@code gguf} the mapped file layout for every type. {@code residency} says where the weights come from:
+ * {@code streamed} from memory, as in a model too big for the caches (the 7B case these shapes stand for),
+ * {@code cached} from the last-level cache where one matrix fits in it.
  *
  * <p>Run: {@code java -cp ... org.openjdk.jmh.Main MatVecBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}.
  */
@@ -56,15 +57,20 @@ public class MatVecBenchmark {
     @Param({"backend", "gguf"})
     public String layout;
 
+    /**
+     * {@code cached}: one copy of the matrix, read again and again (from the last-level cache when it fits);
+     * {@code streamed}: copies used in turn, each read from memory as a model's layers are ({@link WeightCopies}).
+     */
+    @Param({"streamed", "cached"})
+    public String residency;
+
     Arena arena;
-    Tensor w;
+    WeightCopies weights;
     float[] x;
     float[] out;
     VectorOps ops;
     Workers readers;
-    Packed packed;
-    LanePacked lanes;
-    long bytes;
+    int next;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -72,21 +78,13 @@ public class MatVecBenchmark {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
-        GgmlType t = GgmlType.valueOf(type);
-        bytes = t.bytesFor(cols) * rows;
         arena = Arena.ofShared();
-        MemorySegment m = arena.allocate(bytes, 64);
-        RandomTensors.fill(t, m, (long) rows * cols, new Random(1));
-        w = new Tensor("bench", t, new long[] {cols, rows}, m);
-        x = RandomTensors.floats(cols, new Random(2));
-        out = new float[rows];
         ops = new VectorOps(threadCount);
         // The read runs on the op's own workers: a second spinning pool would compete for the same cores.
         readers = ops.workers();
-        if (layout.equals("backend")) {
-            lanes = LanePacked.supports(w) ? LanePacked.of(w, readers) : null;
-            packed = lanes == null && Packed.supports(w) ? Packed.of(w, readers) : null;
-        }
+        weights = new WeightCopies(arena, GgmlType.valueOf(type), rows, cols, residency, layout, readers);
+        x = RandomTensors.floats(cols, new Random(2));
+        out = new float[rows];
     }
 
     @TearDown(Level.Trial)
@@ -104,21 +102,15 @@ public class MatVecBenchmark {
 
     @Benchmark
     public float matvec(Streamed s) {
-        if (lanes != null) {
-            ops.matmul(out, lanes, w, x, 1);
-        } else if (packed != null) {
-            ops.matmul(out, packed, w, x, 1);
-        } else {
-            ops.matmul(out, w, x, 1);
-        }
-        s.bytes += bytes;
+        weights.matmul(ops, next++, out, x, 1);
+        s.bytes += weights.bytes();
         return out[0];
     }
 
     @Benchmark
     public int read(Streamed s) {
-        int r = sum(readers, w.data(), bytes);
-        s.bytes += bytes;
+        int r = sum(readers, weights.data(next++), weights.bytes());
+        s.bytes += weights.bytes();
         return r;
     }
 

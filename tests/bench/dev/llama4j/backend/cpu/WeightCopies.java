@@ -1,0 +1,96 @@
+package dev.llama4j.backend.cpu;
+
+import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Random;
+
+/**
+ * One random weight matrix for the mat-vec benchmarks, in one copy or in many, by {@code residency}:
+ * <ul>
+ *   <li>{@code cached}: one copy, used again and again. A matrix smaller than the last-level cache (a 7B model's
+ *       9.4 MB Q4_0 4096×4096 one against 35.8 MB of L3 here) is then read from that cache, by the op and by the
+ *       plain read it is compared with.</li>
+ *   <li>{@code streamed}: identical copies at distinct addresses, {@link #STREAMED_BYTES} at least in all, used in
+ *       turn, so each use finds its copy evicted and streams it from memory. That is how a model decodes: a 7B
+ *       model's layers hold gigabytes, and a matrix is read once per token, long after its last use.</li>
+ * </ul>
+ * Each copy comes with the form the backend runs ({@link LanePacked} or {@link Packed}, as asked) so that the op
+ * streams its copy too.
+ */
+final class WeightCopies {
+    /** What the streamed copies total at least: several times the last-level cache of the CPUs we run on. */
+    static final long STREAMED_BYTES = 512L << 20;
+
+    private final Tensor[] tensors;
+    private final LanePacked[] lanes;
+    private final Packed[] packed;
+    private final long bytes;
+
+    /**
+     * {@code layout}: {@code gguf} (the mapped layout only), {@code lanes}, {@code packed}, or {@code backend}
+     * (lane-packed where supported, else packed where supported, else as mapped: what {@link CpuBackend} runs).
+     */
+    WeightCopies(Arena arena, GgmlType t, int rows, int cols, String residency, String layout, Workers workers) {
+        bytes = t.bytesFor(cols) * rows;
+        int n = switch (residency) {
+            case "cached" -> 1;
+            case "streamed" -> (int) Math.max(2, (STREAMED_BYTES + bytes - 1) / bytes);
+            default -> throw new IllegalArgumentException("residency " + residency + ": cached or streamed");
+        };
+        tensors = new Tensor[n];
+        lanes = new LanePacked[n];
+        packed = new Packed[n];
+        MemorySegment first = null;
+        for (int i = 0; i < n; i++) {
+            MemorySegment m = arena.allocate(bytes, 64);
+            if (first == null) {
+                RandomTensors.fill(t, m, (long) rows * cols, new Random(1));
+                first = m;
+            } else {
+                m.copyFrom(first);
+            }
+            tensors[i] = new Tensor("bench." + i, t, new long[] {cols, rows}, m);
+            boolean backend = layout.equals("backend");
+            if ((backend || layout.equals("lanes")) && LanePacked.supports(tensors[i])) {
+                lanes[i] = LanePacked.of(tensors[i], workers);
+            }
+            if ((layout.equals("packed") || backend && lanes[i] == null) && Packed.supports(tensors[i])) {
+                packed[i] = Packed.of(tensors[i], workers);
+            }
+        }
+    }
+
+    /** Number of copies. */
+    int count() {
+        return tensors.length;
+    }
+
+    /** The weight bytes of one copy, as mapped (the figure both the read and the op are credited with). */
+    long bytes() {
+        return bytes;
+    }
+
+    /** The mapped data of copy {@code i % count()}. */
+    MemorySegment data(int i) {
+        return tensors[i % tensors.length].data();
+    }
+
+    /** The form the op runs on: "lanes", "packed" or "gguf". */
+    String form() {
+        return lanes[0] != null ? "lanes" : packed[0] != null ? "packed" : "gguf";
+    }
+
+    /** {@code out = W·x} for {@code nTokens} tokens on copy {@code i % count()}, in its chosen form. */
+    void matmul(VectorOps ops, int i, float[] out, float[] x, int nTokens) {
+        int c = i % tensors.length;
+        if (lanes[c] != null) {
+            ops.matmul(out, lanes[c], tensors[c], x, nTokens);
+        } else if (packed[c] != null) {
+            ops.matmul(out, packed[c], tensors[c], x, nTokens);
+        } else {
+            ops.matmul(out, tensors[c], x, nTokens);
+        }
+    }
+}
