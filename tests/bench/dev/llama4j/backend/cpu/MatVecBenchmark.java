@@ -82,6 +82,7 @@ public class MatVecBenchmark {
         ops = new VectorOps(threadCount);
         // The read runs on the op's own workers: a second spinning pool would compete for the same cores.
         readers = ops.workers();
+        WeightCopies.warmUpJit(ops, GgmlType.valueOf(type), layout);
         weights = new WeightCopies(arena, GgmlType.valueOf(type), rows, cols, residency, layout, readers);
         x = RandomTensors.floats(cols, new Random(2));
         out = new float[rows];

@@ -53,16 +53,14 @@ public final class MatVecProbe {
         String[] rc = shape.split("x");
         int rows = Integer.parseInt(rc[0]);
         int cols = Integer.parseInt(rc[1]);
+        int sink = WeightCopies.warmUpJit(ops, t, layout);
         try (Arena arena = Arena.ofShared()) {
             WeightCopies w = new WeightCopies(arena, t, rows, cols, residency, layout, readers);
             long bytes = w.bytes();
             int n = w.count();
             float[] x = RandomTensors.floats(nTokens * cols, new Random(2));
             float[] out = new float[nTokens * rows];
-            // Warm up until the JIT has compiled the op's helpers and the read: Vector API code runs orders of
-            // magnitude slower before C2 compiles it, per-call helpers run too few loops for OSR, and compilation
-            // runs in the background, so both a number of calls and a time.
-            int sink = 0;
+            // Then on this matrix for a while (C2 compiles in the background; the first calls touch the copies).
             long warmUntil = System.nanoTime() + WARMUP_NANOS;
             for (int i = 0; i < Math.max(3, WARMUP_CALLS / nTokens) || System.nanoTime() < warmUntil; i++) {
                 w.matmul(ops, i, out, x, nTokens);

@@ -62,6 +62,28 @@ final class WeightCopies {
         }
     }
 
+    /**
+     * Runs the op and the read on a small matrix of the same type and layout until the JIT has compiled them with
+     * C2. The op's per-call helpers ({@code Q8Activations.of}, the dispatch) reach C2 only after hundreds to
+     * thousands of calls, and Vector API code below C2 runs one to two orders of magnitude slower; on a 7B-shape
+     * matrix, whose first calls run interpreted for tens of milliseconds each, seconds of warm-up do not get there.
+     */
+    static int warmUpJit(VectorOps ops, GgmlType t, String layout) {
+        int rows = 256;
+        int cols = 1024;
+        int sink = 0;
+        try (Arena arena = Arena.ofShared()) {
+            WeightCopies w = new WeightCopies(arena, t, rows, cols, "cached", layout, ops.workers());
+            float[] x = RandomTensors.floats(cols, new Random(3));
+            float[] out = new float[rows];
+            for (int i = 0; i < 20_000; i++) {
+                w.matmul(ops, i, out, x, 1);
+                sink += MatVecBenchmark.sum(ops.workers(), w.data(i), w.bytes());
+            }
+        }
+        return sink;
+    }
+
     /** Number of copies. */
     int count() {
         return tensors.length;
