@@ -27,13 +27,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * Mat-vec ({@code nTokens = 1}, the decode step) of each fast type at LLaMA-7B shapes on all cores, next to a
  * plain vectorized sequential read of the same number of bytes on all cores. The {@code bytes} aux counter is
  * the weight bytes streamed per second (divide by 1e9 for GB/s); {@code matvec.bytes / read.bytes} is the
- * fraction of the machine's read rate the mat-vec reaches. {@code layout} picks the weights' form: {@code backend}
- * what {@link CpuBackend} runs by default (Q4_0 and Q8_0 lane-packed with 8-bit activations, the rest as
- * mapped), {@code gguf} the mapped file layout for every type. {@code residency} says where the weights come from:
- * {@code streamed} from memory, as in a model too big for the caches (the 7B case these shapes stand for),
- * {@code cached} from the last-level cache where one matrix fits in it.
+ * fraction of the machine's read rate the mat-vec reaches. {@code paired} times both back to back and sums
+ * their times ({@code paired:readNanos / paired:opNanos} is that fraction), robust to the machine's load changing
+ * between benchmarks. {@code layout} picks the weights' form: {@code backend} what {@link CpuBackend} runs by
+ * default (Q4_0 and Q8_0 lane-packed with 8-bit activations, the rest as mapped), {@code gguf} the mapped file
+ * layout for every type. {@code residency} says where the weights come from: {@code streamed} from memory, as
+ * in a model too big for the caches (the 7B case these shapes stand for), {@code cached} from the last-level
+ * cache where one matrix fits in it (in {@code paired}, where the read's copy and the op's fit there together).
  *
- * <p>Run: {@code java -cp ... org.openjdk.jmh.Main MatVecBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}.
+ * <p>Run: {@code java -cp ... org.openjdk.jmh.Main MatVecBenchmark -f 1 -wi 2 -i 3 -w 1s -r 1s}; the fraction
+ * alone: {@code ... MatVecBenchmark.paired -p type=Q4_0,Q8_0 -p layout=backend -f 1 -wi 3 -i 5 -w 1s -r 1s}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -115,6 +118,39 @@ public class MatVecBenchmark {
         int r = sum(readers, weights.data(next++), weights.bytes());
         s.bytes += weights.bytes();
         return r;
+    }
+
+    /**
+     * The read's and the op's times, back to back, summed over the measured iterations (JMH adds events up):
+     * {@code readNanos / opNanos} is the op's rate as a fraction of the read's over the same moments, which this
+     * machine's slow and quiet phases (minutes long, the kernels' speed moving by a quarter and the read's not)
+     * cannot skew as they skew two benchmarks run minutes apart.
+     */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Paired {
+        public long readNanos;
+        public long opNanos;
+
+        @Setup(Level.Iteration)
+        public void clear() {
+            readNanos = 0;
+            opNanos = 0;
+        }
+    }
+
+    @Benchmark
+    public float paired(Paired p) {
+        int i = next++;
+        long t0 = System.nanoTime();
+        // Streamed: the read takes the copy half a turn away, so the op's copy is not the one just read.
+        int r = sum(readers, weights.data(i + weights.count() / 2), weights.bytes());
+        long t1 = System.nanoTime();
+        weights.matmul(ops, i, out, x, 1);
+        long t2 = System.nanoTime();
+        p.readNanos += t1 - t0;
+        p.opNanos += t2 - t1;
+        return out[0] + r;
     }
 
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
