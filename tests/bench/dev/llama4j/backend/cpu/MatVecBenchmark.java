@@ -143,8 +143,7 @@ public class MatVecBenchmark {
     public float paired(Paired p) {
         int i = next++;
         long t0 = System.nanoTime();
-        // Streamed: the read takes the copy half a turn away, so the op's copy is not the one just read.
-        int r = sum(readers, weights.data(i + weights.count() / 2), weights.bytes());
+        int r = sum(readers, weights.dataBefore(i), weights.bytes());
         long t1 = System.nanoTime();
         weights.matmul(ops, i, out, x, 1);
         long t2 = System.nanoTime();

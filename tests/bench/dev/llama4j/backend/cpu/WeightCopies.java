@@ -42,6 +42,7 @@ final class WeightCopies {
         tensors = new Tensor[n];
         lanes = new LanePacked[n];
         packed = new Packed[n];
+        boolean backend = layout.equals("backend");
         MemorySegment first = null;
         for (int i = 0; i < n; i++) {
             MemorySegment m = arena.allocate(bytes, 64);
@@ -52,7 +53,6 @@ final class WeightCopies {
                 m.copyFrom(first);
             }
             tensors[i] = new Tensor("bench." + i, t, new long[] {cols, rows}, m);
-            boolean backend = layout.equals("backend");
             if ((backend || layout.equals("lanes")) && LanePacked.supports(tensors[i])) {
                 lanes[i] = LanePacked.of(tensors[i], workers);
             }
@@ -97,6 +97,14 @@ final class WeightCopies {
     /** The mapped data of copy {@code i % count()}. */
     MemorySegment data(int i) {
         return tensors[i % tensors.length].data();
+    }
+
+    /**
+     * The mapped data to read right before the op on copy {@code i}: the copy half a turn away, so that when
+     * streamed the op's copy is not the one just read (the same copy when cached).
+     */
+    MemorySegment dataBefore(int i) {
+        return data(i + tensors.length / 2);
     }
 
     /** The form the op runs on: "lanes", "packed" or "gguf". */
