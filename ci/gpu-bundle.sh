@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+. bin/java-home.sh
 ARCHS=${CUDA_ARCHS:-80-real;86-real;89-real;90}
 JUNIT_PLATFORM=1.14.1
 MODULES=java.base,jdk.incubator.vector,java.logging,jdk.unsupported,java.management,jdk.management,java.net.http,jdk.httpserver,jdk.zipfs,java.xml  # java.xml: the JUnit console writes XML reports
