@@ -232,8 +232,9 @@ public final class LlamaContext implements AutoCloseable {
         }
     }
 
+    /** Frees the context's KV cache (after any step in progress on the model); idempotent. */
     @Override
     public void close() {
-        // The state's buffers are owned by the backend's memory; nothing to free on the CPU.
+        model.release(state);
     }
 }

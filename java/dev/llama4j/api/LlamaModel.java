@@ -129,6 +129,13 @@ public final class LlamaModel implements AutoCloseable {
         return new LlamaContext(this, s);
     }
 
+    /** Frees {@code s}'s cache once no step of any context is running. */
+    void release(State s) {
+        synchronized (stepLock) {
+            s.close();
+        }
+    }
+
     /** One forward step; steps of all contexts are serialised on the backend. */
     void forward(State s, int[] tokens, int n, int pos, float[] logits) {
         synchronized (stepLock) {

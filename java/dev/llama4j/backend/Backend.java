@@ -25,6 +25,14 @@ public interface Backend extends AutoCloseable {
     /** Makes a weight tensor usable by this backend (the CPU computes on the mapped file; a GPU uploads it). */
     Weight weight(Tensor tensor);
 
+    /**
+     * Makes a tensor usable as a table that is only looked up by rows ({@link #embed}), never multiplied: a backend
+     * may then keep it where it is instead of preparing it for products.
+     */
+    default Weight table(Tensor tensor) {
+        return weight(tensor);
+    }
+
     /** A zeroed activation buffer of {@code floats} floats. */
     Buf buffer(int floats);
 
@@ -82,7 +90,11 @@ public interface Backend extends AutoCloseable {
     }
 
     /** A KV cache owned by this backend. */
-    interface KvStore {
+    interface KvStore extends AutoCloseable {
         int contextLength();
+
+        /** Frees the cache's memory where the backend holds it outside the Java heap; using it afterwards fails. */
+        @Override
+        default void close() {}
     }
 }

@@ -73,9 +73,11 @@ public final class Bench {
         readPerToken -= emb.data().byteSize() - emb.data().byteSize() / emb.ne()[1];
 
         Backend backend = Backends.select(file, o.backend());
+        State s = null;
         try {
             Llama llama = Llama.load(file, backend);
-            State s = llama.newState(Math.max(1, o.nPrompt()), ctx);
+            State state = llama.newState(Math.max(1, o.nPrompt()), ctx);
+            s = state;
             SplittableRandom rnd = new SplittableRandom(o.seed());
             float[] logits = new float[c.vocabSize()];
             double[] pp = null;
@@ -83,7 +85,7 @@ public final class Bench {
                 int[] tokens = rnd.ints(o.nPrompt(), 0, c.vocabSize()).toArray();
                 pp = repeat(o, "pp" + o.nPrompt(), log, () -> {
                     long t0 = System.nanoTime();
-                    llama.forward(s, tokens, tokens.length, 0, logits);
+                    llama.forward(state, tokens, tokens.length, 0, logits);
                     return tokens.length / ((System.nanoTime() - t0) / 1e9);
                 });
             }
@@ -103,7 +105,7 @@ public final class Bench {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < tokens.length; i++) {
                         one[0] = tokens[i];
-                        llama.forward(s, one, 1, i, logits);
+                        llama.forward(state, one, 1, i, logits);
                     }
                     return tokens.length / ((System.nanoTime() - t0) / 1e9);
                 });
@@ -121,6 +123,9 @@ public final class Bench {
             }
             return out;
         } finally {
+            if (s != null) {
+                s.close();
+            }
             backend.close();
         }
     }

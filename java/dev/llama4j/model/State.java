@@ -8,7 +8,7 @@ import dev.llama4j.backend.Backend.KvStore;
  * Activation buffers for up to {@code maxBatch} tokens per forward step, and the KV cache for the context.
  * One per conversation/context; preallocated, so the forward pass allocates nothing.
  */
-public final class State {
+public final class State implements AutoCloseable {
     final int maxBatch;
     final Buf x;      // activation at current time, [maxBatch][dim]
     final Buf xb;     // inside a residual branch, [maxBatch][dim]
@@ -39,13 +39,19 @@ public final class State {
         kv = backend.kvCache(c.nLayers(), contextLength, c.kvDim());
     }
 
-    /** Positions the KV cache holds. */
     /** The logits of the last step's last token ([vocab]), where the backend keeps them. */
     public Buf logits() {
         return logits;
     }
 
+    /** Positions the KV cache holds. */
     public int contextLength() {
         return kv.contextLength();
+    }
+
+    /** Frees the KV cache where the backend holds it off the Java heap; the state must not be used afterwards. */
+    @Override
+    public void close() {
+        kv.close();
     }
 }

@@ -27,7 +27,10 @@ public final class Weights {
     private Weights(ModelFile file, Backend backend) {
         Config c = file.config();
         int layers = c.nLayers();
-        tokenEmbedding = place(file, backend, TensorNames.TOKEN_EMBD, c.dim(), c.vocabSize());
+        boolean tied = file.findTensor(TensorNames.OUTPUT).isEmpty();
+        // Only looked up by rows, unless it is the classifier too.
+        tokenEmbedding = tied ? place(file, backend, TensorNames.TOKEN_EMBD, c.dim(), c.vocabSize())
+                : placeTable(file, backend, TensorNames.TOKEN_EMBD, c.dim(), c.vocabSize());
         attnNorm = new Weight[layers];
         wq = new Weight[layers];
         wk = new Weight[layers];
@@ -49,9 +52,7 @@ public final class Weights {
             w3[l] = place(file, backend, TensorNames.ffnUp(l), c.dim(), c.hiddenDim());
         }
         outputNorm = placeNorm(file, backend, TensorNames.OUTPUT_NORM, c.dim());
-        classifier = file.findTensor(TensorNames.OUTPUT).isPresent()
-                ? place(file, backend, TensorNames.OUTPUT, c.dim(), c.vocabSize())
-                : tokenEmbedding;
+        classifier = tied ? tokenEmbedding : place(file, backend, TensorNames.OUTPUT, c.dim(), c.vocabSize());
     }
 
     /** Checks every tensor and places it on the backend. */
@@ -60,6 +61,14 @@ public final class Weights {
     }
 
     private static Weight place(ModelFile file, Backend backend, String name, long cols, long rows) {
+        return backend.weight(checked(file, name, cols, rows));
+    }
+
+    private static Weight placeTable(ModelFile file, Backend backend, String name, long cols, long rows) {
+        return backend.table(checked(file, name, cols, rows));
+    }
+
+    private static Tensor checked(ModelFile file, String name, long cols, long rows) {
         Tensor t = file.tensor(name);
         long[] ne = t.ne();
         long r = 1;
@@ -70,7 +79,7 @@ public final class Weights {
             throw new ModelFileException(file.path(), "tensor '" + name + "' has shape " + Arrays.toString(ne)
                     + ", expected [" + cols + ", " + rows + "]");
         }
-        return backend.weight(t);
+        return t;
     }
 
     private static Weight placeNorm(ModelFile file, Backend backend, String name, long dim) {

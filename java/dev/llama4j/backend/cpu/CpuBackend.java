@@ -5,29 +5,32 @@ import dev.llama4j.backend.Backend;
 import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The CPU backend: computes on the memory-mapped weights in place through a {@link CpuOps} implementation —
- * {@link VectorOps} (Java Vector API, multithreaded) in normal use, {@link ScalarOps} (the reference) in tests.
+ * The CPU backend: computes through a {@link CpuOps} implementation — {@link VectorOps} (Java Vector API,
+ * multithreaded) in normal use, {@link ScalarOps} (the reference) in tests. Each weight matrix takes the form the
+ * ops multiply fastest ({@link CpuOps#matrix}): Q4_0 and Q8_0 are lane-packed off the Java heap at load, and then
+ * the mapped file's pages of that tensor are released (the OS keeps them in its page cache, outside this process);
+ * other types are computed on the mapped file in place. With {@code mapped}, nothing is repacked: every product
+ * reads the mapped file (any model size runs, slowly when it exceeds memory). KV caches live off the heap too.
  */
 public final class CpuBackend implements Backend, BandwidthProbe {
     private static final int PROBE_RUNS = 3;
-    private static final Logger LOG = LoggerFactory.getLogger(CpuBackend.class);
     private final CpuOps ops;
     private final String description;
     private final boolean kvF16;
-    private final boolean q8Activations;
+    private final boolean mapped;
+    private final Arena weightMemory = Arena.ofShared();
     private int[] tokens = new int[0];
     private int nTokens;
     private int startPos;
-    private final List<MemorySegment> weights = new ArrayList<>();
-    private boolean warnedNoRepack;
+    /** What the products stream: repacked copies and mapped tensors. */
+    private final List<MemorySegment> streamed = new ArrayList<>();
 
     /** The fast backend on {@code threads} threads, Q4_0/Q8_0 decode on 8-bit activations (the default). */
     public static CpuBackend vector(int threads, boolean kvF16) {
@@ -40,10 +43,14 @@ public final class CpuBackend implements Backend, BandwidthProbe {
      * twice as fast); without, every product keeps float32 activations (the results a float32 reference gives).
      */
     public static CpuBackend vector(int threads, boolean kvF16, boolean q8Activations) {
-        return new CpuBackend(new VectorOps(threads), "CPU, Java Vector API ("
-                + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit), " + threads
-                + " threads" + (q8Activations ? ", Q4_0/Q8_0 decode on 8-bit activations" : ", f32 activations"), kvF16,
-                q8Activations);
+        return vector(threads, kvF16, q8Activations, false);
+    }
+
+    /** As {@link #vector(int, boolean, boolean)}; with {@code mapped}, every product reads the mapped file. */
+    public static CpuBackend vector(int threads, boolean kvF16, boolean q8Activations, boolean mapped) {
+        VectorOps ops = new VectorOps(threads, q8Activations);
+        return new CpuBackend(ops, ops.describe() + (mapped ? ", weights read from the mapped file" : ""), kvF16,
+                mapped);
     }
 
     /** The scalar reference backend (single thread). */
@@ -55,11 +62,11 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         this(ops, description, kvF16, false);
     }
 
-    private CpuBackend(CpuOps ops, String description, boolean kvF16, boolean q8Activations) {
+    private CpuBackend(CpuOps ops, String description, boolean kvF16, boolean mapped) {
         this.ops = ops;
         this.description = description;
         this.kvF16 = kvF16;
-        this.q8Activations = q8Activations;
+        this.mapped = mapped;
     }
 
     @Override
@@ -72,38 +79,43 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         return description;
     }
 
+    /** A norm vector (one row) is kept as floats; a matrix in the form {@link CpuOps#matrix} picks. */
     @Override
     public Weight weight(Tensor tensor) {
-        weights.add(tensor.data());
-        Packed packed = null;
-        LanePacked lanes = null;
-        if (ops instanceof VectorOps v && q8Activations && LanePacked.supports(tensor)) {
-            lanes = LanePacked.of(tensor, v.workers());
-            if (lanes == null) {
-                warnNoRepack(tensor);
-            }
-        } else if (ops instanceof VectorOps v && Packed.supports(tensor)) {
-            packed = Packed.of(tensor, v.workers());
-            if (packed == null) {
-                warnNoRepack(tensor);
-            }
+        if (tensor.rows() == 1) {
+            return new CpuWeight(tensor, null);
         }
-        return new CpuWeight(tensor, packed, lanes);
+        CpuMatrix m = ops.matrix(tensor, mapped ? null : weightMemory);
+        streamed.addAll(m.data());
+        if (m.repacked()) {
+            release(tensor);
+        }
+        return new CpuWeight(tensor, m);
     }
 
-    private void warnNoRepack(Tensor tensor) {
-        if (!warnedNoRepack) {
-                warnedNoRepack = true;
-                LOG.warn("not repacking {} and later tensors for the fast kernels: the Java heap has no room for the"
-                        + " copy (raise it with -Xmx, e.g. LLAMA4J_JAVA_OPTS=-Xmx16g); they run from the mapped file,"
-                        + " slower", tensor.name());
+    /** A table is only looked up by rows: it stays mapped, and only the rows used are ever read. */
+    @Override
+    public Weight table(Tensor tensor) {
+        return new CpuWeight(tensor, null);
+    }
+
+    /** Bytes {@link #weight} allocates for {@code tensor} (its repacked copy; 0 where it stays mapped). */
+    public long repackedBytes(Tensor tensor) {
+        return mapped || tensor.rows() == 1 ? 0 : ops.repackedBytes(tensor);
+    }
+
+    /** The mapped pages of a tensor whose copy the products read leave this process (a no-op off a mapping). */
+    private static void release(Tensor tensor) {
+        MemorySegment m = tensor.data();
+        if (m.isMapped()) {
+            m.unload();
         }
     }
 
     /** A sequential read of every weight placed on this backend, on its threads, best of three passes. */
     @Override
     public String method() {
-        long bytes = weights.stream().mapToLong(MemorySegment::byteSize).sum();
+        long bytes = streamed.stream().mapToLong(MemorySegment::byteSize).sum();
         return "vectorized sequential read of the " + bytes + " weight bytes, " + threads() + " thread"
                 + (threads() == 1 ? "" : "s") + ", best of " + PROBE_RUNS;
     }
@@ -111,10 +123,10 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     @Override
     public double bytesPerSecond() {
         if (ops instanceof VectorOps v) {
-            return ReadProbe.bytesPerSecond(weights, v.workers(), PROBE_RUNS);
+            return ReadProbe.bytesPerSecond(streamed, v.workers(), PROBE_RUNS);
         }
         try (Workers one = new Workers(1)) {
-            return ReadProbe.bytesPerSecond(weights, one, PROBE_RUNS);
+            return ReadProbe.bytesPerSecond(streamed, one, PROBE_RUNS);
         }
     }
 
@@ -155,13 +167,10 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     @Override
     public void matmul(Buf out, Weight w, Buf x, int n) {
         CpuWeight cw = (CpuWeight) w;
-        if (cw.lanes != null) {
-            ((VectorOps) ops).matmul(a(out), cw.lanes, cw.tensor(), a(x), n);
-        } else if (cw.packed != null) {
-            ((VectorOps) ops).matmul(a(out), cw.packed, cw.tensor(), a(x), n);
-        } else {
-            ops.matmul(a(out), cw.tensor(), a(x), n);
+        if (cw.matrix == null) {
+            throw new IllegalStateException("tensor " + cw.tensor().name() + " was placed as a table, not a matrix");
         }
+        cw.matrix.matmul(a(out), a(x), n);
     }
 
     @Override
@@ -202,8 +211,12 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         System.arraycopy(a(src), offset, dst, 0, n);
     }
 
+    /** Stops the threads and frees the repacked weights (contexts' caches are freed by their owners). */
     @Override
     public void close() {
+        if (weightMemory.scope().isAlive()) {
+            weightMemory.close();
+        }
         if (ops instanceof AutoCloseable c) {
             try {
                 c.close();
@@ -229,22 +242,18 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     }
 
     /**
-     * A mapped tensor, with its {@link Packed} copy for the fast matrix products where the type has one (the
-     * mapping stays for the embedding lookup and the generic paths); a norm vector is also kept as float[] since
-     * the ops take it that way.
+     * A tensor placed on the CPU: a matrix with the form its products run on, or a table or norm vector computed on
+     * as mapped (a norm is also kept as float[], the way the ops take it).
      */
     static final class CpuWeight implements Weight {
         private final Tensor tensor;
         private float[] floats;
-        /** The repacked form the matrix products read, or {@code null} (then they read the mapped tensor). */
-        final Packed packed;
-        /** The lane-packed Q4_0 form for the 8-bit-activation kernels, or {@code null}. */
-        final LanePacked lanes;
+        /** The form the products run on, or {@code null} for a table or a norm vector. */
+        final CpuMatrix matrix;
 
-        CpuWeight(Tensor tensor, Packed packed, LanePacked lanes) {
+        CpuWeight(Tensor tensor, CpuMatrix matrix) {
             this.tensor = tensor;
-            this.packed = packed;
-            this.lanes = lanes;
+            this.matrix = matrix;
         }
 
         @Override
@@ -263,5 +272,10 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         }
     }
 
-    record CpuKv(KvCache cache, int contextLength, int kvDim) implements KvStore {}
+    record CpuKv(KvCache cache, int contextLength, int kvDim) implements KvStore {
+        @Override
+        public void close() {
+            cache.close();
+        }
+    }
 }

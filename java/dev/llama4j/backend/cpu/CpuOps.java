@@ -2,6 +2,7 @@ package dev.llama4j.backend.cpu;
 
 import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
+import java.lang.foreign.Arena;
 
 /**
  * The operations the CPU forward pass is made of. Activations are float32 arrays laid out token-major
@@ -24,6 +25,23 @@ public interface CpuOps {
      * @param x   {@code [nTokens][cols]}
      */
     void matmul(float[] out, Tensor w, float[] x, int nTokens);
+
+    /**
+     * The form this implementation multiplies {@code w} in (its products give {@link #matmul}'s results): a copy
+     * repacked into memory of {@code repackInto} where the implementation has a faster layout for the type, else
+     * the mapped tensor. {@code repackInto == null} keeps every matrix as mapped.
+     */
+    default CpuMatrix matrix(Tensor w, Arena repackInto) {
+        return new CpuMatrix.Mapped(this, w);
+    }
+
+    /**
+     * Bytes {@link #matrix} would allocate for {@code w} when allowed to repack (0 where it keeps it mapped): what
+     * the memory estimate counts before loading.
+     */
+    default long repackedBytes(Tensor w) {
+        return 0;
+    }
 
     /**
      * RMS normalisation of each token row: {@code out = x / sqrt(mean(x²) + eps) * weight}.

@@ -1,6 +1,10 @@
 package dev.llama4j.backend.cpu;
 
 import dev.llama4j.Llama4jException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
 import java.util.Objects;
 
 /**
@@ -13,13 +17,20 @@ import java.util.Objects;
  * float32 cache in blocks of {@value #KB} positions, transposed ({@link F32#keyIndex}), so that one vector load
  * holds one key dimension of {@value #KB} consecutive positions: attention scores {@value #KB} positions at a time
  * with one FMA per dimension and no horizontal sums.
+ *
+ * <p>The memory lives off the Java heap ({@link OffHeap}: a 7B model's cache at 4096 positions is 4 GiB, which no
+ * default heap holds) and is returned by {@link #close}; a cache that becomes unreachable unclosed is freed when
+ * the garbage collector notices. Using a closed cache is an error.
  */
-public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
+public abstract sealed class KvCache implements AutoCloseable permits KvCache.F32, KvCache.F16 {
     /** Positions per transposed key block of the float32 cache. */
     static final int KB = 16;
+    private static final Cleaner CLEANER = Cleaner.create();
     final int nLayers;
     final int contextLength;
     final int kvDim;
+    private final Arena arena;
+    private final Cleaner.Cleanable cleanable;
 
     private KvCache(int nLayers, int contextLength, int kvDim) {
         if (nLayers <= 0 || contextLength <= 0 || kvDim <= 0) {
@@ -33,6 +44,32 @@ public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
         this.nLayers = nLayers;
         this.contextLength = contextLength;
         this.kvDim = kvDim;
+        this.arena = Arena.ofShared();
+        Arena a = arena;
+        this.cleanable = CLEANER.register(this, a::close);
+    }
+
+    /** {@code layers} zeroed per-layer segments of {@code bytes} each, in this cache's arena. */
+    final MemorySegment[] allocate(String what, long bytes) {
+        MemorySegment all = OffHeap.allocate(arena, bytes * nLayers, "the KV cache's " + what);
+        MemorySegment[] layers = new MemorySegment[nLayers];
+        for (int l = 0; l < nLayers; l++) {
+            layers[l] = all.asSlice(l * bytes, bytes);
+        }
+        return layers;
+    }
+
+    /** Bytes a cache of this shape holds: keys and values of every layer, float32 or half floats. */
+    public static long bytes(int nLayers, int contextLength, int kvDim, boolean f16) {
+        long blocks = (contextLength + KB - 1) / KB;
+        return f16 ? 2L * nLayers * contextLength * kvDim * Short.BYTES
+                : (long) nLayers * (blocks * KB + contextLength) * kvDim * Float.BYTES;
+    }
+
+    /** Returns the memory to the OS; idempotent. */
+    @Override
+    public void close() {
+        cleanable.clean();
     }
 
     /** A float32 cache (the default). */
@@ -88,14 +125,16 @@ public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
     /** Float32 storage; keys in transposed blocks of {@value #KB} positions. */
     static final class F32 extends KvCache {
-        final float[][] k;
-        final float[][] v;
+        /** Per layer: keys in transposed blocks ({@link #keyIndex}), floats. */
+        final MemorySegment[] k;
+        /** Per layer: values {@code [contextLength][kvDim]}, floats. */
+        final MemorySegment[] v;
 
         F32(int nLayers, int contextLength, int kvDim) {
             super(nLayers, contextLength, kvDim);
-            int blocks = (contextLength + KB - 1) / KB;
-            k = new float[nLayers][blocks * KB * kvDim];
-            v = new float[nLayers][contextLength * kvDim];
+            long blocks = (contextLength + KB - 1) / KB;
+            k = allocate("keys", blocks * KB * kvDim * Float.BYTES);
+            v = allocate("values", (long) contextLength * kvDim * Float.BYTES);
         }
 
         /** Where key {@code i} of position {@code pos} lies in a layer's key array. */
@@ -105,67 +144,71 @@ public abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
         @Override
         public long bytes() {
-            return (long) nLayers * (k[0].length + v[0].length) * Float.BYTES;
+            return bytes(nLayers, contextLength, kvDim, false);
         }
 
         @Override
         public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
             int i = index(layer, pos);
-            float[] kl = this.k[layer];
-            int ki = keyIndex(pos, 0);
+            MemorySegment kl = this.k[layer];
+            long ki = keyIndex(pos, 0);
             for (int j = 0; j < kvDim; j++, ki += KB) {
-                kl[ki] = k[kOff + j];
+                kl.setAtIndex(ValueLayout.JAVA_FLOAT, ki, k[kOff + j]);
             }
-            System.arraycopy(v, vOff, this.v[layer], i, kvDim);
+            MemorySegment.copy(v, vOff, this.v[layer], ValueLayout.JAVA_FLOAT, (long) i * Float.BYTES, kvDim);
         }
 
         @Override
         public float key(int layer, int pos, int i) {
             index(layer, pos);
-            return k[layer][keyIndex(pos, Objects.checkIndex(i, kvDim))];
+            return k[layer].getAtIndex(ValueLayout.JAVA_FLOAT, keyIndex(pos, Objects.checkIndex(i, kvDim)));
         }
 
         @Override
         public float value(int layer, int pos, int i) {
-            return v[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)];
+            return v[layer].getAtIndex(ValueLayout.JAVA_FLOAT, index(layer, pos) + Objects.checkIndex(i, kvDim));
         }
     }
 
     /** Half-float storage (IEEE binary16 bits in {@code short}s). */
     static final class F16 extends KvCache {
-        final short[][] k;
-        final short[][] v;
+        /** Per layer: keys {@code [contextLength][kvDim]}, halves. */
+        final MemorySegment[] k;
+        /** Per layer: values {@code [contextLength][kvDim]}, halves. */
+        final MemorySegment[] v;
 
         F16(int nLayers, int contextLength, int kvDim) {
             super(nLayers, contextLength, kvDim);
-            k = new short[nLayers][contextLength * kvDim];
-            v = new short[nLayers][contextLength * kvDim];
+            k = allocate("keys", (long) contextLength * kvDim * Short.BYTES);
+            v = allocate("values", (long) contextLength * kvDim * Short.BYTES);
         }
 
         @Override
         public long bytes() {
-            return 2L * nLayers * contextLength * kvDim * Short.BYTES;
+            return bytes(nLayers, contextLength, kvDim, true);
         }
 
         @Override
         public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
-            int i = index(layer, pos);
-            short[] kl = this.k[layer];
-            short[] vl = this.v[layer];
+            long i = index(layer, pos);
+            MemorySegment kl = this.k[layer];
+            MemorySegment vl = this.v[layer];
             for (int j = 0; j < kvDim; j++) {
-                kl[i + j] = Float.floatToFloat16(k[kOff + j]);
-                vl[i + j] = Float.floatToFloat16(v[vOff + j]);
+                kl.setAtIndex(ValueLayout.JAVA_SHORT, i + j, Float.floatToFloat16(k[kOff + j]));
+                vl.setAtIndex(ValueLayout.JAVA_SHORT, i + j, Float.floatToFloat16(v[vOff + j]));
             }
         }
 
         @Override
         public float key(int layer, int pos, int i) {
-            return Float.float16ToFloat(k[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)]);
+            return Float.float16ToFloat(k[layer].getAtIndex(ValueLayout.JAVA_SHORT,
+                    index(layer, pos) + Objects.checkIndex(i, kvDim)));
         }
 
         @Override
         public float value(int layer, int pos, int i) {
-            return Float.float16ToFloat(v[layer][index(layer, pos) + Objects.checkIndex(i, kvDim)]);
+            return Float.float16ToFloat(v[layer].getAtIndex(ValueLayout.JAVA_SHORT,
+                    index(layer, pos) + Objects.checkIndex(i, kvDim)));
         }
     }
 }

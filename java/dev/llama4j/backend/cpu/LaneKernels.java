@@ -1,6 +1,7 @@
 package dev.llama4j.backend.cpu;
 
 import dev.llama4j.gguf.GgmlType;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -44,8 +45,6 @@ final class LaneKernels {
     }
 
     private static void q4(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
-        byte[] qs = w.qs();
-        float[] d = w.d();
         int[] px = a.px();
         int[] py = a.py();
         float[] dx = a.dx();
@@ -54,17 +53,17 @@ final class LaneKernels {
         for (int g = g0; g < g1; g++) {
             FloatVector f0 = FloatVector.zero(Vec.F);
             FloatVector f1 = FloatVector.zero(Vec.F);
-            int o = g * nb * 16 * R;
-            for (int b = 0, so = g * nb * R; b < nb; b++, so += R) {
+            MemorySegment qs = w.groupQuants(g);
+            MemorySegment d = w.groupScales(g);
+            int o = 0;
+            for (int b = 0, so = 0; b < nb; b++, so += R * Float.BYTES) {
                 ShortVector s0 = IntVector.broadcast(Vec.I, s8[b]).reinterpretAsShorts();
                 ShortVector s1 = s0;
                 for (int i = 8 * b, end = i + 8; i < end; i++, o += 2 * R) {
                     ShortVector x = IntVector.broadcast(Vec.I, px[i]).reinterpretAsShorts();
                     ShortVector y = IntVector.broadcast(Vec.I, py[i]).reinterpretAsShorts();
-                    ShortVector q0 = (ShortVector) ByteVector.fromArray(BH, qs, o)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromArray(BH, qs, o + 2 * H)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
+                    ShortVector q0 = unsigned(qs, o);
+                    ShortVector q1 = unsigned(qs, o + 2 * H);
                     s0 = q0.mul(x).add(s0).add(high(q0).mul(y));
                     s1 = q1.mul(x).add(s1).add(high(q1).mul(y));
                 }
@@ -75,8 +74,8 @@ final class LaneKernels {
                 i1 = i1.add(i1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                 FloatVector t0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0)).mul(dx[b]);
                 FloatVector t1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0)).mul(dx[b]);
-                f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
-                f1 = t1.fma(FloatVector.fromArray(Vec.F, d, so + H), f1);
+                f0 = t0.fma(FloatVector.fromMemorySegment(Vec.F, d, so, Vec.LE), f0);
+                f1 = t1.fma(FloatVector.fromMemorySegment(Vec.F, d, so + H * Float.BYTES, Vec.LE), f1);
             }
             store(f0, f1, out, g * R, w.rows());
         }
@@ -99,16 +98,16 @@ final class LaneKernels {
      * {@link ScalarOps#matVecQ8}.
      */
     private static void q8(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
-        byte[] qs = w.qs();
-        float[] d = w.d();
         int[] xp = a.xp();
         float[] dx = a.dx();
         int nb = w.nb();
         for (int g = g0; g < g1; g++) {
             FloatVector f0 = FloatVector.zero(Vec.F);
             FloatVector f1 = FloatVector.zero(Vec.F);
-            int o = g * nb * 32 * R;
-            for (int b = 0, so = g * nb * R; b < nb; b++, so += R) {
+            MemorySegment qs = w.groupQuants(g);
+            MemorySegment d = w.groupScales(g);
+            int o = 0;
+            for (int b = 0, so = 0; b < nb; b++, so += R * Float.BYTES) {
                 IntVector s0 = IntVector.zero(Vec.I);
                 IntVector s1 = s0;
                 for (int i = 16 * b, end = i + 16; i < end; i += 2, o += 4 * R) {
@@ -124,8 +123,8 @@ final class LaneKernels {
                 }
                 FloatVector t0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).mul(dx[b]);
                 FloatVector t1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).mul(dx[b]);
-                f0 = t0.fma(FloatVector.fromArray(Vec.F, d, so), f0);
-                f1 = t1.fma(FloatVector.fromArray(Vec.F, d, so + H), f1);
+                f0 = t0.fma(FloatVector.fromMemorySegment(Vec.F, d, so, Vec.LE), f0);
+                f1 = t1.fma(FloatVector.fromMemorySegment(Vec.F, d, so + H * Float.BYTES, Vec.LE), f1);
             }
             store(f0, f1, out, g * R, w.rows());
         }
@@ -145,8 +144,14 @@ final class LaneKernels {
     }
 
     /** The {@code 2H} signed bytes at {@code o}, widened to short lanes. */
-    private static ShortVector signed(byte[] qs, int o) {
-        return (ShortVector) ByteVector.fromArray(BH, qs, o).convertShape(VectorOperators.B2S, SH, 0);
+    private static ShortVector signed(MemorySegment qs, int o) {
+        return (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE).convertShape(VectorOperators.B2S, SH, 0);
+    }
+
+    /** The {@code 2H} unsigned bytes at {@code o}, widened to short lanes. */
+    private static ShortVector unsigned(MemorySegment qs, int o) {
+        return (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
     }
 
     /**
@@ -159,16 +164,16 @@ final class LaneKernels {
             dequantizeQ4(w, g, tileT);
             return;
         }
-        byte[] qs = w.qs();
+        MemorySegment qs = w.groupQuants(g);
+        MemorySegment d = w.groupScales(g);
         int nb = w.nb();
-        float[] d = w.d();
-        int o = g * nb * 32 * R;
+        int o = 0;
         for (int b = 0; b < nb; b++) {
             for (int i = 0; i < 16; i++) {
                 for (int h = 0; h < 2; h++, o += 2 * H) {
-                    FloatVector dh = FloatVector.fromArray(Vec.F, d, (g * nb + b) * R + h * H);
+                    FloatVector dh = FloatVector.fromMemorySegment(Vec.F, d, (b * R + h * H) * Float.BYTES, Vec.LE);
                     // Lane k: position 2i's signed byte in the low 8 bits, position 2i + 1's above, sign-extended.
-                    IntVector v = (IntVector) ByteVector.fromArray(BH, qs, o).reinterpretAsShorts()
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE).reinterpretAsShorts()
                             .convertShape(VectorOperators.S2I, Vec.I, 0);
                     int c = (b * 32 + 2 * i) * R + h * H;
                     ((FloatVector) v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
@@ -181,16 +186,16 @@ final class LaneKernels {
     }
 
     private static void dequantizeQ4(LanePacked w, int g, float[] tileT) {
-        byte[] qs = w.qs();
+        MemorySegment qs = w.groupQuants(g);
+        MemorySegment d = w.groupScales(g);
         int nb = w.nb();
-        float[] d = w.d();
-        int o = g * nb * 16 * R;
+        int o = 0;
         for (int b = 0; b < nb; b++) {
             for (int i = 0; i < 8; i++) {
                 for (int h = 0; h < 2; h++, o += 2 * H) {
-                    FloatVector dh = FloatVector.fromArray(Vec.F, d, (g * nb + b) * R + h * H);
+                    FloatVector dh = FloatVector.fromMemorySegment(Vec.F, d, (b * R + h * H) * Float.BYTES, Vec.LE);
                     // Lane k: the bytes of positions 2i (low 8 bits) and 2i + 1 of row h·H + k.
-                    IntVector v = (IntVector) ByteVector.fromArray(BH, qs, o).reinterpretAsShorts()
+                    IntVector v = (IntVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE).reinterpretAsShorts()
                             .convertShape(VectorOperators.ZERO_EXTEND_S2I, Vec.I, 0);
                     int c = (b * 32 + 2 * i) * R + h * H;
                     column(v, dh, tileT, c);

@@ -76,6 +76,19 @@ final class Vec {
         return s;
     }
 
+    /** {@code y[yo+i] += a · x[xo+i]} for {@code i < n}, {@code x} being floats in a segment. */
+    static void axpy(float a, java.lang.foreign.MemorySegment x, long xo, float[] y, int yo, int n) {
+        FloatVector av = FloatVector.broadcast(F, a);
+        int i = 0;
+        for (int end = n - L; i <= end; i += L) {
+            FloatVector.fromMemorySegment(F, x, 4L * (xo + i), LE).fma(av, FloatVector.fromArray(F, y, yo + i))
+                    .intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += a * x.getAtIndex(ValueLayout.JAVA_FLOAT, xo + i);
+        }
+    }
+
     /** {@code y[yo+i] += a · x[xo+i]} for {@code i < n}. */
     static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         FloatVector av = FloatVector.broadcast(F, a);

@@ -31,21 +31,33 @@ public final class VectorOps implements CpuOps, AutoCloseable {
 
     private final Workers workers;
     private final Map<GgmlType, RowDot> dots;
+    private final boolean q8Activations;
 
     /** One thread per available processor. */
     public VectorOps() {
         this(Runtime.getRuntime().availableProcessors());
     }
 
-    /** {@code threads} worker threads (including the caller). */
+    /** {@code threads} worker threads (including the caller), 8-bit activations for the repacked types. */
     public VectorOps(int threads) {
-        this(threads, true);
+        this(threads, true, true);
+    }
+
+    /**
+     * {@code threads} worker threads (including the caller). With {@code q8Activations}, Q4_0 and Q8_0 matrices are
+     * lane-packed at load ({@link #matrix}) and a product with one token's activations quantizes them to 8 bits
+     * per block of 32 and runs an integer kernel (llama.cpp's way); without, every product keeps float32
+     * activations on the mapped tensor (the results a float32 reference gives).
+     */
+    public VectorOps(int threads, boolean q8Activations) {
+        this(threads, true, q8Activations);
     }
 
     /** With {@code fastPaths == false} every type goes through the generic block-dot (for tests). */
-    VectorOps(int threads, boolean fastPaths) {
+    VectorOps(int threads, boolean fastPaths, boolean q8Activations) {
         this.workers = new Workers(threads);
         this.dots = Dots.all(fastPaths);
+        this.q8Activations = q8Activations;
         if (log.isDebugEnabled()) {
             List<GgmlType> generic = new ArrayList<>();
             for (GgmlType t : List.of(GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
@@ -78,6 +90,27 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     @Override
     public void close() {
         workers.close();
+    }
+
+    /** Lane-packed ({@link LanePacked}) where {@code q8Activations} and the type and vector shape allow it. */
+    @Override
+    public CpuMatrix matrix(Tensor w, java.lang.foreign.Arena repackInto) {
+        if (repackInto != null && repackedBytes(w) > 0) {
+            return new CpuMatrix.Lanes(this, LanePacked.of(w, workers, repackInto), w);
+        }
+        return new CpuMatrix.Mapped(this, w);
+    }
+
+    @Override
+    public long repackedBytes(Tensor w) {
+        return q8Activations && LanePacked.supports(w) ? LanePacked.bytes(w) : 0;
+    }
+
+    /** The ops in words: vector width, threads and the activation type of the repacked products. */
+    public String describe() {
+        return "CPU, Java Vector API (" + Vec.F.vectorBitSize() + "-bit), " + threads() + " thread"
+                + (threads() == 1 ? "" : "s")
+                + (q8Activations ? ", Q4_0/Q8_0 decode on 8-bit activations" : ", f32 activations");
     }
 
     @Override
@@ -134,39 +167,6 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 Tiles.mulPanel(tileT, nr, x, x8, cols, nTokens, out, rows, r, acc);
             }
         });
-    }
-
-    /**
-     * {@link #matmul(float[], Tensor, float[], int)} on {@code w} repacked at load ({@link Packed} {@code p}): the
-     * same results, bit for bit, from the faster layout.
-     */
-    void matmul(float[] out, Packed p, Tensor w, float[] x, int nTokens) {
-        int[] rc = Checks.matmul(out, w, x, nTokens);
-        int rows = rc[0];
-        int cols = rc[1];
-        if (nTokens == 1) {
-            int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * Packed.G));
-            float[] prep = p.type() == GgmlType.Q4_0 ? dots.get(GgmlType.Q4_0).prepare(x, cols) : null;
-            workers.forRange(p.groups(), grain, (g0, g1) -> {
-                if (prep != null) {
-                    PackedKernels.q4(p, g0, g1, x, prep, out);
-                } else {
-                    PackedKernels.q8(p, g0, g1, x, out);
-                }
-            });
-        } else {
-            // A panel is Tiles.P / G row groups.
-            panels(out, rows, cols, x, nTokens, () -> {
-                float[] tile = new float[Tiles.P * cols];
-                return (r, nr, tileT) -> {
-                    for (int h = r / Packed.G, end = (r + nr + Packed.G - 1) / Packed.G; h < end; h++) {
-                        PackedKernels.dequantize(p, h, Math.min(Packed.G, rows - h * Packed.G), tile,
-                                (h * Packed.G - r) * cols);
-                    }
-                    Tiles.transpose(tile, nr, cols, tileT);
-                };
-            });
-        }
     }
 
     /**
@@ -277,7 +277,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                                 kb[j] = c.key(layer, p, ko + j);
                             }
                         }
-                        case KvCache.F16 c -> halves(c.k[layer], p * kvDim + ko, kb, headSize);
+                        case KvCache.F16 c -> halves(c.k[layer], (long) p * kvDim + ko, kb, headSize);
                     }
                     att[p] = Vec.dot(q, qo, kb, 0, headSize) / scale;
                 }
@@ -285,9 +285,9 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 java.util.Arrays.fill(out, qo, qo + headSize, 0.0f);
                 for (int p = 0; p <= pos; p++) {
                     switch (cache) {
-                        case KvCache.F32 c -> Vec.axpy(att[p], c.v[layer], p * kvDim + ko, out, qo, headSize);
+                        case KvCache.F32 c -> Vec.axpy(att[p], c.v[layer], (long) p * kvDim + ko, out, qo, headSize);
                         case KvCache.F16 c -> {
-                            halves(c.v[layer], p * kvDim + ko, vb, headSize);
+                            halves(c.v[layer], (long) p * kvDim + ko, vb, headSize);
                             Vec.axpy(att[p], vb, 0, out, qo, headSize);
                         }
                     }
@@ -308,8 +308,8 @@ public final class VectorOps implements CpuOps, AutoCloseable {
      */
     private void attendGroupF32(float[] out, float[] q, KvCache.F32 c, int layer, int qo, int ko, int kvMul,
                                 int pos, int headSize, float scale, float[] att, int attLen) {
-        float[] kl = c.k[layer];
-        float[] vl = c.v[layer];
+        MemorySegment kl = c.k[layer];
+        MemorySegment vl = c.v[layer];
         int kvDim = c.kvDim();
         for (int p0 = 0; p0 <= pos; p0 += KvCache.KB) {
             int base = c.keyIndex(p0, ko);
@@ -317,7 +317,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 int qg = qo + g * headSize;
                 FloatVector acc = FloatVector.zero(Vec.F);
                 for (int d = 0; d < headSize; d++) {
-                    acc = FloatVector.fromArray(Vec.F, kl, base + d * KvCache.KB)
+                    acc = FloatVector.fromMemorySegment(Vec.F, kl, 4L * (base + d * KvCache.KB), Vec.LE)
                             .fma(FloatVector.broadcast(Vec.F, q[qg + d]), acc);
                 }
                 acc.div(scale).intoArray(att, g * attLen + p0);
@@ -335,15 +335,18 @@ public final class VectorOps implements CpuOps, AutoCloseable {
                 int j = 0;
                 for (; j + Vec.L <= headSize; j += Vec.L) {
                     FloatVector acc = FloatVector.fromArray(Vec.F, out, og + j);
-                    for (int p = pb, vo = pb * kvDim + ko + j; p < pe; p++, vo += kvDim) {
-                        acc = FloatVector.fromArray(Vec.F, vl, vo).fma(FloatVector.broadcast(Vec.F, att[ag + p]), acc);
+                    long vo = 4L * ((long) pb * kvDim + ko + j);
+                    for (int p = pb; p < pe; p++, vo += 4L * kvDim) {
+                        acc = FloatVector.fromMemorySegment(Vec.F, vl, vo, Vec.LE)
+                                .fma(FloatVector.broadcast(Vec.F, att[ag + p]), acc);
                     }
                     acc.intoArray(out, og + j);
                 }
                 for (; j < headSize; j++) {
                     float s = out[og + j];
                     for (int p = pb; p < pe; p++) {
-                        s = Math.fma(vl[p * kvDim + ko + j], att[ag + p], s);
+                        s = Math.fma(vl.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, (long) p * kvDim + ko + j),
+                                att[ag + p], s);
                     }
                     out[og + j] = s;
                 }
@@ -351,9 +354,9 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         }
     }
 
-    private static void halves(short[] src, int off, float[] dst, int n) {
+    private static void halves(MemorySegment src, long off, float[] dst, int n) {
         for (int i = 0; i < n; i++) {
-            dst[i] = Float.float16ToFloat(src[off + i]);
+            dst[i] = Float.float16ToFloat(src.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, off + i));
         }
     }
 

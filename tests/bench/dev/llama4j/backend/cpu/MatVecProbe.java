@@ -11,9 +11,8 @@ import java.util.Random;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -cp ... dev.llama4j.backend.cpu.MatVecProbe
  * [threads] [rounds] [types] [shapes] [tokens] [layouts] [residencies]}, e.g.
- * {@code 2 40 Q4_0,Q8_0 4096x4096,11008x4096 1,32,128 gguf,packed cached,streamed}: {@code gguf} runs the op on
- * the tensor as mapped, {@code packed} on its {@link Packed} repack (what {@link CpuBackend} uses for Q4_0 and Q8_0
- * with float activations), {@code lanes} on its {@link LanePacked} repack (Q4_0 and Q8_0 with 8-bit activations,
+ * {@code 2 40 Q4_0,Q8_0 4096x4096,11008x4096 1,32,128 gguf,lanes cached,streamed}: {@code gguf} runs the op on
+ * the tensor as mapped (what {@link CpuBackend} uses with float activations), {@code lanes} on its {@link LanePacked} repack (Q4_0 and Q8_0 with 8-bit activations,
  * the default). Residency {@code cached} (the default) reuses one copy of the matrix, {@code streamed} cycles
  * through copies that together exceed the caches ({@link WeightCopies}), as a model's layers do.
  */
@@ -29,7 +28,7 @@ public final class MatVecProbe {
         String[] types = (args.length > 2 ? args[2] : "Q4_0,Q8_0").split(",");
         String[] shapes = (args.length > 3 ? args[3] : "4096x4096,11008x4096").split(",");
         String[] tokens = (args.length > 4 ? args[4] : "1").split(",");
-        String[] layouts = (args.length > 5 ? args[5] : "gguf,packed").split(",");
+        String[] layouts = (args.length > 5 ? args[5] : "gguf,lanes").split(",");
         String[] residencies = (args.length > 6 ? args[6] : "cached").split(",");
         try (VectorOps ops = new VectorOps(threads)) {
             Workers readers = ops.workers();

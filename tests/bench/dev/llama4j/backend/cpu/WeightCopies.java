@@ -16,7 +16,7 @@ import java.util.Random;
  *       turn, so each use finds its copy evicted and streams it from memory. That is how a model decodes: a 7B
  *       model's layers hold gigabytes, and a matrix is read once per token, long after its last use.</li>
  * </ul>
- * Each copy comes with the form the backend runs ({@link LanePacked} or {@link Packed}, as asked) so that the op
+ * Each copy comes with the form the backend runs ({@link LanePacked} where asked) so that the op
  * streams its copy too.
  */
 final class WeightCopies {
@@ -25,12 +25,11 @@ final class WeightCopies {
 
     private final Tensor[] tensors;
     private final LanePacked[] lanes;
-    private final Packed[] packed;
     private final long bytes;
 
     /**
-     * {@code layout}: {@code gguf} (the mapped layout only), {@code lanes}, {@code packed}, or {@code backend}
-     * (lane-packed where supported, else packed where supported, else as mapped: what {@link CpuBackend} runs).
+     * {@code layout}: {@code gguf} (the mapped layout only), {@code lanes}, or {@code backend} (lane-packed where
+     * supported, else as mapped: what {@link CpuBackend} runs).
      */
     WeightCopies(Arena arena, GgmlType t, int rows, int cols, String residency, String layout, Workers workers) {
         bytes = t.bytesFor(cols) * rows;
@@ -41,7 +40,6 @@ final class WeightCopies {
         };
         tensors = new Tensor[n];
         lanes = new LanePacked[n];
-        packed = new Packed[n];
         boolean backend = layout.equals("backend");
         MemorySegment first = null;
         for (int i = 0; i < n; i++) {
@@ -54,10 +52,7 @@ final class WeightCopies {
             }
             tensors[i] = new Tensor("bench." + i, t, new long[] {cols, rows}, m);
             if ((backend || layout.equals("lanes")) && LanePacked.supports(tensors[i])) {
-                lanes[i] = LanePacked.of(tensors[i], workers);
-            }
-            if ((layout.equals("packed") || backend && lanes[i] == null) && Packed.supports(tensors[i])) {
-                packed[i] = Packed.of(tensors[i], workers);
+                lanes[i] = LanePacked.of(tensors[i], workers, arena);
             }
         }
     }
@@ -107,9 +102,9 @@ final class WeightCopies {
         return data(i + tensors.length / 2);
     }
 
-    /** The form the op runs on: "lanes", "packed" or "gguf". */
+    /** The form the op runs on: "lanes" or "gguf". */
     String form() {
-        return lanes[0] != null ? "lanes" : packed[0] != null ? "packed" : "gguf";
+        return lanes[0] != null ? "lanes" : "gguf";
     }
 
     /** {@code out = W·x} for {@code nTokens} tokens on copy {@code i % count()}, in its chosen form. */
@@ -117,8 +112,6 @@ final class WeightCopies {
         int c = i % tensors.length;
         if (lanes[c] != null) {
             ops.matmul(out, lanes[c], tensors[c], x, nTokens);
-        } else if (packed[c] != null) {
-            ops.matmul(out, packed[c], tensors[c], x, nTokens);
         } else {
             ops.matmul(out, tensors[c], x, nTokens);
         }

@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class LanePackedTest {
     private static VectorOps one;
     private static VectorOps three;
+    private static Arena memory;
     private static final ScalarOps scalar = new ScalarOps();
     private static final int[] COLS = {32, 96, 128, 608};
     private static final int[] ROWS = {1, 3, 31, 32, 33, 64, 67, 100, 129};
@@ -35,19 +36,19 @@ class LanePackedTest {
     static void up() {
         one = new VectorOps(1);
         three = new VectorOps(3);
+        memory = Arena.ofShared();
     }
 
     @AfterAll
     static void down() {
         one.close();
         three.close();
+        memory.close();
     }
 
     private static LanePacked pack(Tensor w) {
         assumeTrue(LanePacked.supports(w), "needs 8 float lanes or more (256-bit vectors)");
-        LanePacked p = LanePacked.of(w, three.workers());
-        assertNotNull(p, w.ne()[1] + "x" + w.ne()[0]);
-        return p;
+        return LanePacked.of(w, three.workers(), memory);
     }
 
     @ParameterizedTest
