@@ -5,6 +5,7 @@ import dev.llama4j.chat.ChatTemplate;
 import dev.llama4j.chat.ChatTemplates;
 import dev.llama4j.backend.Backends;
 import dev.llama4j.backend.DeviceSampling;
+import dev.llama4j.backend.Workload;
 import dev.llama4j.sampling.SamplingParams;
 import dev.llama4j.model.Config;
 import dev.llama4j.model.Llama;
@@ -50,7 +51,9 @@ public final class LlamaModel implements AutoCloseable {
         Backend backend = null;
         try {
             Tokenizer tokenizer = Tokenizers.load(file, options.tokenizer());
-            backend = Backends.select(file, options.backend());
+            int ctx = options.contextLengthFor(file.config().contextLength());
+            backend = Backends.select(file, options.backend(),
+                    new Workload(ctx, Math.min(options.batchSize(), ctx), options.contexts()));
             return of(file, tokenizer, backend, options);
         } catch (RuntimeException | Error e) {
             if (backend != null) {
@@ -110,9 +113,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Positions a new context holds by default. */
     public int defaultContextLength() {
-        int model = config().contextLength();
-        return options.contextLength() > 0 ? Math.min(options.contextLength(), model)
-                : Math.min(model, ModelOptions.DEFAULT_MAX_CONTEXT);
+        return options.contextLengthFor(config().contextLength());
     }
 
     /** A new context with the default length. */

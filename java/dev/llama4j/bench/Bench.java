@@ -3,6 +3,7 @@ package dev.llama4j.bench;
 import dev.llama4j.Llama4jException;
 import dev.llama4j.backend.Backend;
 import dev.llama4j.backend.Backends;
+import dev.llama4j.backend.Workload;
 import dev.llama4j.backend.BandwidthProbe;
 import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.model.Config;
@@ -72,7 +73,7 @@ public final class Bench {
         Tensor emb = file.tensor(TensorNames.TOKEN_EMBD);
         readPerToken -= emb.data().byteSize() - emb.data().byteSize() / emb.ne()[1];
 
-        Backend backend = Backends.select(file, o.backend());
+        Backend backend = Backends.select(file, o.backend(), new Workload(ctx, Math.max(1, o.nPrompt()), 1));
         State s = null;
         try {
             Llama llama = Llama.load(file, backend);

@@ -18,6 +18,15 @@ final class BackendArgs {
                     + " tokens) (default: ${DEFAULT-VALUE}).")
     String activations;
 
+    @Option(names = "--mapped", description = "CPU: compute on the memory-mapped model file without repacking"
+            + " (any model size runs, slowly when it exceeds memory; by default a model that does not fit in memory"
+            + " repacked is an error).")
+    boolean mapped;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE", converter = ByteSize.class,
+            description = "Use at most SIZE of memory (e.g. 8G, 512M; default: what the OS says is available).")
+    long memoryLimit;
+
     /** The backend options, with an F16 CPU KV cache when {@code kvF16}. */
     Backends.Options options(boolean kvF16) {
         int t = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
@@ -27,6 +36,6 @@ final class BackendArgs {
             default -> throw new dev.llama4j.Llama4jException("--activations '" + activations
                     + "' is not one of q8, f32");
         };
-        return new Backends.Options(Backends.Choice.parse(backend), t, kvF16, q8);
+        return new Backends.Options(Backends.Choice.parse(backend), t, kvF16, q8, mapped, memoryLimit);
     }
 }

@@ -1,6 +1,10 @@
 package dev.llama4j.cli;
 
 import dev.llama4j.Llama4jException;
+import dev.llama4j.api.ModelOptions;
+import dev.llama4j.backend.Backends;
+import dev.llama4j.backend.MemoryEstimate;
+import dev.llama4j.backend.Workload;
 import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.gguf.GgufFile;
 import dev.llama4j.llama2c.Llama2cTokenizerFile;
@@ -30,6 +34,24 @@ final class InfoCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    BackendArgs backendArgs;
+
+    @picocli.CommandLine.Option(names = {"-c", "--context"}, defaultValue = "0", paramLabel = "N",
+            description = "Context length the memory estimate is for (default: the model's, at most 4096).")
+    int context;
+
+    @picocli.CommandLine.Option(names = {"-b", "--batch"}, defaultValue = "512", paramLabel = "N",
+            description = "Prompt batch the memory estimate is for (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @picocli.CommandLine.Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
+            description = "Contexts the memory estimate is for, as a server's --parallel (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @picocli.CommandLine.Option(names = "--kv-f16", description = "Estimate with the CPU KV cache in F16.")
+    boolean kvF16;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -42,6 +64,7 @@ final class InfoCommand implements Callable<Integer> {
                     printVocabulary(out, Vocabulary.fromGgufMetadata(model, g.metadata()));
                 }
                 printTensors(out, g.tensors());
+                printMemory(out, ModelFiles.of(g));
             }
             return 0;
         }
@@ -64,8 +87,27 @@ final class InfoCommand implements Callable<Integer> {
             printConfig(out, m::config);
             out.println("tokenizer:   none in the file (llama2.c checkpoints use a separate tokenizer.bin)");
             printTensors(out, m.tensors());
+            printMemory(out, m);
         }
         return 0;
+    }
+
+    /** The memory each backend needs for the model, against what is available ({@link MemoryEstimate}). */
+    private void printMemory(PrintWriter out, ModelFile m) {
+        Config c;
+        try {
+            c = m.config();
+        } catch (Llama4jException e) {
+            return;
+        }
+        ModelOptions o = new ModelOptions(null, backendArgs.options(kvF16), context, batch, parallel);
+        int ctx = o.contextLengthFor(c.contextLength());
+        Workload work = new Workload(ctx, Math.min(batch, ctx), parallel);
+        out.printf("memory:      context %d, batch %d, %d context%s (--context, --batch, --parallel, --kv-f16,"
+                + " --mapped change it)%n", ctx, work.batch(), parallel, parallel == 1 ? "" : "s");
+        for (MemoryEstimate e : Backends.estimates(m, o.backend(), work)) {
+            out.println("  " + e.describe());
+        }
     }
 
     private static void printMetadata(PrintWriter out, Map<String, Object> md) {

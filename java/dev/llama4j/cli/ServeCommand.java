@@ -45,7 +45,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerOptions options = new ServerOptions(host, port, parallel, queue, apiKey, maxBody);
-        try (LlamaModel model = LlamaModel.load(modelArgs.model, modelArgs.options());
+        try (LlamaModel model = LlamaModel.load(modelArgs.model, modelArgs.options().withContexts(parallel));
              LlamaServer server = LlamaServer.start(model, options, chatTemplate)) {
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "llama4j-serve-shutdown"));
             server.join();

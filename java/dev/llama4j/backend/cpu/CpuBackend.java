@@ -1,7 +1,10 @@
 package dev.llama4j.backend.cpu;
 
 import dev.llama4j.backend.BandwidthProbe;
+import dev.llama4j.Llama4jException;
 import dev.llama4j.backend.Backend;
+import dev.llama4j.backend.MemoryEstimate;
+import dev.llama4j.backend.MemoryInfo;
 import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
@@ -10,6 +13,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The CPU backend: computes through a {@link CpuOps} implementation — {@link VectorOps} (Java Vector API,
@@ -29,6 +35,11 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     private int[] tokens = new int[0];
     private int nTokens;
     private int startPos;
+    /** The KV caches handed out and not yet collected (closed ones count 0). */
+    private final Map<KvCache, Boolean> liveCaches = new WeakHashMap<>();
+    private long weightBytes;
+    /** Mapped tensors whose pages were released while loading, released once more before the first step. */
+    private final List<MemorySegment> released = new ArrayList<>();
     /** What the products stream: repacked copies and mapped tensors. */
     private final List<MemorySegment> streamed = new ArrayList<>();
 
@@ -46,9 +57,12 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         return vector(threads, kvF16, q8Activations, false);
     }
 
-    /** As {@link #vector(int, boolean, boolean)}; with {@code mapped}, every product reads the mapped file. */
+    /**
+     * As {@link #vector(int, boolean, boolean)}; with {@code mapped}, every product reads the mapped file (with float32
+     * activations: the 8-bit kernels run on the repacked layout only).
+     */
     public static CpuBackend vector(int threads, boolean kvF16, boolean q8Activations, boolean mapped) {
-        VectorOps ops = new VectorOps(threads, q8Activations);
+        VectorOps ops = new VectorOps(threads, q8Activations && !mapped);
         return new CpuBackend(ops, ops.describe() + (mapped ? ", weights read from the mapped file" : ""), kvF16,
                 mapped);
     }
@@ -83,12 +97,18 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     @Override
     public Weight weight(Tensor tensor) {
         if (tensor.rows() == 1) {
-            return new CpuWeight(tensor, null);
+            CpuWeight norm = new CpuWeight(tensor, null);
+            if (tensor.type() == GgmlType.F32 || tensor.type() == GgmlType.F16 || tensor.type() == GgmlType.BF16) {
+                norm.floats(); // now, while loading, so that no later read of its pages undoes a release
+            }
+            return norm;
         }
         CpuMatrix m = ops.matrix(tensor, mapped ? null : weightMemory);
         streamed.addAll(m.data());
         if (m.repacked()) {
-            release(tensor);
+            weightBytes += m.data().stream().mapToLong(MemorySegment::byteSize).sum();
+            release(tensor.data());
+            released.add(tensor.data());
         }
         return new CpuWeight(tensor, m);
     }
@@ -99,14 +119,13 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         return new CpuWeight(tensor, null);
     }
 
-    /** Bytes {@link #weight} allocates for {@code tensor} (its repacked copy; 0 where it stays mapped). */
-    public long repackedBytes(Tensor tensor) {
-        return mapped || tensor.rows() == 1 ? 0 : ops.repackedBytes(tensor);
+    /** Bytes of the repacked copies made so far (the weights this backend holds off the heap). */
+    public long repackedBytes() {
+        return weightBytes;
     }
 
     /** The mapped pages of a tensor whose copy the products read leave this process (a no-op off a mapping). */
-    private static void release(Tensor tensor) {
-        MemorySegment m = tensor.data();
+    private static void release(MemorySegment m) {
         if (m.isMapped()) {
             m.unload();
         }
@@ -140,14 +159,41 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         return new CpuBuf(new float[floats]);
     }
 
+    /**
+     * A KV cache, after checking that the OS can provide it on top of the parts of the live caches not touched yet
+     * (their pages come on first use, so the OS does not count them yet): a cache that cannot fit is a
+     * {@link Llama4jException} with the numbers, not an out-of-memory kill later.
+     */
     @Override
     public KvStore kvCache(int nLayers, int contextLength, int kvDim) {
-        return new CpuKv(kvF16 ? KvCache.f16(nLayers, contextLength, kvDim) : KvCache.f32(nLayers, contextLength, kvDim),
-                contextLength, kvDim);
+        long need = KvCache.bytes(nLayers, contextLength, kvDim, kvF16);
+        long pending;
+        synchronized (liveCaches) {
+            pending = liveCaches.keySet().stream().mapToLong(KvCache::untouchedBytes).sum();
+        }
+        MemoryInfo available = MemoryInfo.available();
+        if (available.bytes() >= 0 && need + pending > available.bytes()) {
+            throw new Llama4jException(String.format(Locale.ROOT, "a KV cache of %s for %d positions does not fit: %s"
+                            + " available (%s)%s; use a shorter context%s", MemoryEstimate.gb(need), contextLength,
+                    MemoryEstimate.gb(available.bytes()), available.source(), pending > 0 ? ", and the open contexts"
+                            + " will still take " + MemoryEstimate.gb(pending) + " as they fill" : "",
+                    kvF16 ? " or close other contexts" : ", --kv-f16 (half the memory) or close other contexts"));
+        }
+        KvCache cache = kvF16 ? KvCache.f16(nLayers, contextLength, kvDim) : KvCache.f32(nLayers, contextLength, kvDim);
+        synchronized (liveCaches) {
+            liveCaches.put(cache, Boolean.TRUE);
+        }
+        return new CpuKv(cache, contextLength, kvDim);
     }
 
     @Override
     public void step(int[] tokens, int nTokens, int startPos, Runnable body) {
+        if (!released.isEmpty()) {
+            // Reading a mapped page maps its in-cache neighbours too (the kernel's fault-around, 64 KiB), so loading
+            // the next tensor brought back a few pages of the one released before it: release them all once more.
+            released.forEach(CpuBackend::release);
+            released.clear();
+        }
         this.tokens = tokens.length == nTokens ? tokens : Arrays.copyOf(tokens, nTokens);
         this.nTokens = nTokens;
         this.startPos = startPos;

@@ -31,6 +31,8 @@ public abstract sealed class KvCache implements AutoCloseable permits KvCache.F3
     final int kvDim;
     private final Arena arena;
     private final Cleaner.Cleanable cleanable;
+    /** The highest position stored so far, -1 before the first: pages above it have not been touched. */
+    private volatile int highWater = -1;
 
     private KvCache(int nLayers, int contextLength, int kvDim) {
         if (nLayers <= 0 || contextLength <= 0 || kvDim <= 0) {
@@ -64,6 +66,17 @@ public abstract sealed class KvCache implements AutoCloseable permits KvCache.F3
         long blocks = (contextLength + KB - 1) / KB;
         return f16 ? 2L * nLayers * contextLength * kvDim * Short.BYTES
                 : (long) nLayers * (blocks * KB + contextLength) * kvDim * Float.BYTES;
+    }
+
+    /**
+     * Bytes of this cache the OS has not had to provide yet: its pages are zero-filled on first touch, and positions
+     * above the highest one stored have not been touched (0 once closed).
+     */
+    public long untouchedBytes() {
+        if (!arena.scope().isAlive()) {
+            return 0;
+        }
+        return bytes() / contextLength * (contextLength - 1 - highWater);
     }
 
     /** Returns the memory to the OS; idempotent. */
@@ -115,6 +128,15 @@ public abstract sealed class KvCache implements AutoCloseable permits KvCache.F3
         return pos * kvDim;
     }
 
+    /** {@link #index}, for a store: also raises the high-water mark. */
+    final int storeIndex(int layer, int pos) {
+        int i = index(layer, pos);
+        if (pos > highWater) {
+            highWater = pos;
+        }
+        return i;
+    }
+
     /** Throws a clear error for a position outside the context. */
     public final void checkPosition(int pos) {
         if (pos < 0 || pos >= contextLength) {
@@ -149,7 +171,7 @@ public abstract sealed class KvCache implements AutoCloseable permits KvCache.F3
 
         @Override
         public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
-            int i = index(layer, pos);
+            int i = storeIndex(layer, pos);
             MemorySegment kl = this.k[layer];
             long ki = keyIndex(pos, 0);
             for (int j = 0; j < kvDim; j++, ki += KB) {
@@ -190,7 +212,7 @@ public abstract sealed class KvCache implements AutoCloseable permits KvCache.F3
 
         @Override
         public void store(int layer, int pos, float[] k, int kOff, float[] v, int vOff) {
-            long i = index(layer, pos);
+            long i = storeIndex(layer, pos);
             MemorySegment kl = this.k[layer];
             MemorySegment vl = this.v[layer];
             for (int j = 0; j < kvDim; j++) {

@@ -103,6 +103,11 @@ public final class VectorOps implements CpuOps, AutoCloseable {
 
     @Override
     public long repackedBytes(Tensor w) {
+        return repackedBytes(w, q8Activations);
+    }
+
+    /** Bytes {@link #matrix} allocates for {@code w} on ops with {@code q8Activations} (0: it stays mapped). */
+    static long repackedBytes(Tensor w, boolean q8Activations) {
         return q8Activations && LanePacked.supports(w) ? LanePacked.bytes(w) : 0;
     }
 

@@ -62,6 +62,30 @@ class CliTest {
     }
 
     @Test
+    void aModelLargerThanTheMemoryLimitIsOneLineWithExitCode2() {
+        Run r = run("generate", "-m", TestData.model("stories260K-Q4_0.gguf").toString(), "-p", "x",
+                "--memory-limit", "64K");
+        assertEquals(2, r.exit(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("error: stories260K-Q4_0.gguf does not fit on the CPU: it needs "), r.err());
+        assertTrue(r.err().contains("is available (--memory-limit)"), r.err());
+        Run bad = run("generate", "-m", TestData.model("stories260K-Q4_0.gguf").toString(), "-p", "x",
+                "--memory-limit", "lots");
+        assertEquals(2, bad.exit(), bad.err());
+        assertTrue(bad.err().contains("'lots' is not a size"), bad.err());
+    }
+
+    @Test
+    void infoPrintsTheMemoryEachBackendNeeds() {
+        Run r = run("info", TestData.model("stories260K-Q4_0.gguf").toString(), "--context", "256");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("memory:      context 256, batch 256, 1 context"), r.out());
+        assertTrue(r.out().contains("  cpu: needs "), r.out());
+        assertTrue(r.out().contains("Q4_0 lane-packed") || r.out().contains("Q4_0 mapped"), r.out());
+        assertTrue(r.out().contains("KV cache 0.00 GB (F32, 256 positions × 1 context)"), r.out());
+    }
+
+    @Test
     void truncatedModelIsOneLineError(@TempDir Path dir) throws Exception {
         byte[] all = Files.readAllBytes(TestData.model("stories260K.gguf"));
         Path cut = dir.resolve("cut.gguf");
