@@ -22,6 +22,12 @@ class MemoryInfoTest {
                 + "MemAvailable:    " + availableKb + " kB\nBuffers:          10000 kB\n");
     }
 
+    /** A v2 cgroup {@code group} with its limit and usage ({@code max} may be "max"). */
+    private static void group(Path root, String group, String max, long current) throws IOException {
+        write(root, "sys/fs/cgroup/" + group + "/memory.max", max + "\n");
+        write(root, "sys/fs/cgroup/" + group + "/memory.current", current + "\n");
+    }
+
     @Test
     void memAvailableWithoutAnyCgroupLimit(@TempDir Path root) throws IOException {
         meminfo(root, 20_000_000);
@@ -35,8 +41,7 @@ class MemoryInfoTest {
     void cgroupV2LimitCountsPageCacheAsFreeAndWinsWhenTighter(@TempDir Path root) throws IOException {
         meminfo(root, 20_000_000);
         write(root, "proc/self/cgroup", "0::/user.slice/job\n");
-        write(root, "sys/fs/cgroup/user.slice/job/memory.max", "8589934592\n");
-        write(root, "sys/fs/cgroup/user.slice/job/memory.current", "3221225472\n");
+        group(root, "user.slice/job", "8589934592", 3221225472L);
         write(root, "sys/fs/cgroup/user.slice/job/memory.stat", "anon 1073741824\nfile 2147483648\nkernel 0\n");
         MemoryInfo m = MemoryInfo.available(root);
         // 8 GiB − 3 GiB used + 2 GiB of it page cache = 7 GiB.
@@ -48,10 +53,8 @@ class MemoryInfoTest {
     void cgroupV2AncestorLimitAndUnlimitedLeaf(@TempDir Path root) throws IOException {
         meminfo(root, 20_000_000);
         write(root, "proc/self/cgroup", "0::/a/b\n");
-        write(root, "sys/fs/cgroup/a/b/memory.max", "max\n");
-        write(root, "sys/fs/cgroup/a/b/memory.current", "100\n");
-        write(root, "sys/fs/cgroup/a/memory.max", "2147483648\n");
-        write(root, "sys/fs/cgroup/a/memory.current", "1073741824\n");
+        group(root, "a/b", "max", 100);
+        group(root, "a", "2147483648", 1073741824L);
         MemoryInfo m = MemoryInfo.available(root);
         assertEquals(1L << 30, m.bytes());
     }
@@ -60,8 +63,7 @@ class MemoryInfoTest {
     void looseCgroupLimitLeavesMemAvailable(@TempDir Path root) throws IOException {
         meminfo(root, 1_000_000);
         write(root, "proc/self/cgroup", "0::/job\n");
-        write(root, "sys/fs/cgroup/job/memory.max", "68719476736\n");
-        write(root, "sys/fs/cgroup/job/memory.current", "0\n");
+        group(root, "job", "68719476736", 0);
         MemoryInfo m = MemoryInfo.available(root);
         assertEquals(1_000_000L * 1024, m.bytes());
         assertEquals("MemAvailable", m.source());
