@@ -124,7 +124,7 @@ public final class Backends {
     private static Backend cpu(ModelFile model, Options options, Workload work, String why) {
         MemoryEstimate need = cpuEstimate(model, options, work);
         need.check(model.path().getFileName().toString());
-        CpuBackend b = CpuBackend.vector(options.threads(), options.kvF16(), options.q8Activations(), options.mapped());
+        CpuBackend b = CpuBackend.create(options.threads(), options.kvF16(), options.q8Activations(), options.mapped());
         LOG.info("backend: cpu ({}; {})", b.description(), why);
         LOG.debug("memory: {}", need.describe());
         return b;

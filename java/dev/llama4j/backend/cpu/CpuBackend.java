@@ -67,6 +67,30 @@ public final class CpuBackend implements Backend, BandwidthProbe {
                 mapped);
     }
 
+    /**
+     * The fast backend, or where the JVM lacks the Vector API module ({@link VectorSupport}) the scalar reference
+     * (one thread, many times slower) after one warning that names the flag to add.
+     */
+    public static CpuBackend create(int threads, boolean kvF16, boolean q8Activations, boolean mapped) {
+        if (VectorSupport.available()) {
+            return vector(threads, kvF16, q8Activations, mapped);
+        }
+        warnNoVectors();
+        return new CpuBackend(new ScalarOps(), "CPU, scalar reference (no Vector API: start the JVM with --add-modules "
+                + VectorSupport.MODULE + ")", kvF16, true);
+    }
+
+    private static volatile boolean warnedNoVectors;
+
+    private static void warnNoVectors() {
+        if (!warnedNoVectors) {
+            warnedNoVectors = true;
+            org.slf4j.LoggerFactory.getLogger(CpuBackend.class).warn("the Java Vector API is not available: start the"
+                    + " JVM with --add-modules {} (bin/llama4j does); running the scalar reference path, one thread,"
+                    + " many times slower", VectorSupport.MODULE);
+        }
+    }
+
     /** The scalar reference backend (single thread). */
     public static CpuBackend scalar() {
         return new CpuBackend(new ScalarOps(), "CPU, scalar reference", false);
@@ -141,6 +165,9 @@ public final class CpuBackend implements Backend, BandwidthProbe {
 
     @Override
     public double bytesPerSecond() {
+        if (!VectorSupport.available()) {
+            return Double.NaN;
+        }
         if (ops instanceof VectorOps v) {
             return ReadProbe.bytesPerSecond(streamed, v.workers(), PROBE_RUNS);
         }

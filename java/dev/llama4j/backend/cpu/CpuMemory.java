@@ -18,6 +18,9 @@ import java.util.StringJoiner;
 public final class CpuMemory {
     private CpuMemory() {}
 
+    /** Rows of a {@link Tiles} panel at the widest vectors (Tiles itself is not touched: it needs the Vector API). */
+    private static final int PANEL = 32;
+
     /**
      * The estimate for {@code model} on a vector backend of {@code threads} threads ({@code q8Activations},
      * {@code mapped}, {@code kvF16} as in {@link CpuBackend#vector(int, boolean, boolean, boolean)}) doing
@@ -29,7 +32,7 @@ public final class CpuMemory {
         long weights = 0;
         long transientBytes = 0;
         for (Tensor t : model.matrices()) {
-            long repacked = mapped ? 0 : VectorOps.repackedBytes(t, q8Activations);
+            long repacked = mapped || !VectorSupport.available() ? 0 : VectorOps.repackedBytes(t, q8Activations);
             long[] b = byType.computeIfAbsent(t.type(), k -> new long[2]);
             if (repacked > 0) {
                 b[0] += repacked;
@@ -67,7 +70,7 @@ public final class CpuMemory {
         long batch = w.batch();
         long state = batch * (5L * m.dim() + 2L * m.hiddenDim() + 2L * m.kvDim()) + m.dim() + m.vocabSize();
         long cols = m.maxCols();
-        long perThread = 2L * Tiles.P * cols + (long) Tiles.P * batch + (long) m.nHeads() * (w.contextLength() + 16);
+        long perThread = 2L * PANEL * cols + (long) PANEL * batch + (long) m.nHeads() * (w.contextLength() + 16);
         return Float.BYTES * (w.contexts() * state + threads * perThread + batch * cols);
     }
 }

@@ -12,26 +12,53 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API constants and small kernels shared by the {@link VectorOps} code: the preferred float species
- * ({@link #L} lanes) and the byte/short/int species with the same lane count, used to widen quantized data to
- * float lanes. Written once for any lane count; a block-dot that needs a lane count the hardware lacks falls back
- * to {@link GenericDot}.
+ * Vector API constants and small kernels shared by the {@link VectorOps} code: the float species ({@link #L} lanes)
+ * and the byte/short/int species with the same lane count, used to widen quantized data to float lanes. Written
+ * once for any lane count; a block-dot that needs a lane count the hardware lacks falls back to {@link GenericDot}.
+ *
+ * <p>The float species is the hardware's preferred one, chosen once when this class loads; the system property
+ * {@value #BITS_PROPERTY} ({@code 128}, {@code 256} or {@code 512}, at most the preferred width) picks a narrower
+ * one, so that the paths other machines take (AVX2: 256 bits; NEON/SSE: 128) run and are tested here too. An
+ * unusable value is logged once and ignored.
  */
 final class Vec {
     private Vec() {}
 
-    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** The system property that narrows the vectors: 128, 256 or 512 bits. */
+    static final String BITS_PROPERTY = "llama4j.vectorBits";
+    static final VectorSpecies<Float> F = floatSpecies(System.getProperty(BITS_PROPERTY));
     static final int L = F.length();
     /** Bytes with {@link #L} lanes, or {@code null} when no vector shape has {@code 8·L} bits. */
     static final VectorSpecies<Byte> B = species(byte.class, 8);
     /** Shorts with {@link #L} lanes, or {@code null}. */
     static final VectorSpecies<Short> S = species(short.class, 16);
     /** Ints with {@link #L} lanes (always exists: same shape as {@link #F}). */
-    static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
 
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+
+    /** The preferred float species, or the narrower one {@code bits} asks for. */
+    static VectorSpecies<Float> floatSpecies(String bits) {
+        VectorSpecies<Float> preferred = FloatVector.SPECIES_PREFERRED;
+        if (bits == null || bits.isBlank()) {
+            return preferred;
+        }
+        int n;
+        try {
+            n = Integer.parseInt(bits.trim());
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if ((n == 128 || n == 256 || n == 512) && n <= preferred.vectorBitSize()) {
+            return VectorSpecies.of(float.class, VectorShape.forBitSize(n));
+        }
+        org.slf4j.LoggerFactory.getLogger(Vec.class).warn("-D{}={} ignored: use 128, 256 or 512, at most this CPU's {}"
+                + " bits; vectors stay at {} bits", BITS_PROPERTY, bits, preferred.vectorBitSize(),
+                preferred.vectorBitSize());
+        return preferred;
+    }
 
     private static <E> VectorSpecies<E> species(Class<E> type, int bits) {
         try {

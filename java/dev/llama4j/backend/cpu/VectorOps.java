@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fast {@link CpuOps}: Java Vector API ({@link FloatVector#SPECIES_PREFERRED}, any lane count) on a small
+ * The fast {@link CpuOps}: Java Vector API ({@link Vec#F}: the preferred species, any lane count) on a small
  * fixed pool of threads, rows of a matrix split across them. Matrix products go through one row loop over a
  * per-type {@link RowDot}: fast paths that dot the quantized blocks directly for F32, F16, BF16, Q8_0, Q4_0, Q4_K
  * and Q6_K, and a generic block-dot (dequantize, dot) for every other type; weights repacked at load

@@ -152,7 +152,7 @@ public class MatVecBenchmark {
         return out[0] + r;
     }
 
-    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = Vec.I;
 
     /** A plain sequential read of {@code bytes} bytes: vectorized int sums, one contiguous range per thread. */
     static int sum(Workers workers, MemorySegment m, long bytes) {
