@@ -22,7 +22,8 @@ class QuantizeTest {
         try (GgufFile f = GgufFile.open(TestData.model("quant_vectors.gguf"))) {
             float[] src = Dequant.dequantize(f.tensor("source"));
             assertEquals(256 * 8, src.length);
-            for (String name : List.of("q.f16", "q.bf16", "q.q8_0", "q.q4_0")) {
+            for (String name : List.of("q.f16", "q.bf16", "q.q8_0", "q.q4_0", "q.q5_0", "q.q5_1", "q.q2_K", "q.q3_K",
+                    "q.q4_K", "q.q5_K", "q.q6_K")) {
                 Tensor expected = f.tensor(name);
                 MemorySegment mine = quantize(expected.type(), src);
                 assertEquals(expected.data().byteSize(), mine.byteSize(), name);
@@ -102,9 +103,11 @@ class QuantizeTest {
     @Test
     void refusesPartialBlocksAndOtherTypes() {
         assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q8_0, new float[33]));
-        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q4_K, new float[256]));
+        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q4_K, new float[128]));
+        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.IQ4_NL, new float[32]));
         assertTrue(Quantize.supports(GgmlType.Q4_0));
-        assertTrue(!Quantize.supports(GgmlType.Q6_K));
+        assertTrue(Quantize.supports(GgmlType.Q6_K));
+        assertTrue(!Quantize.supports(GgmlType.IQ4_XS));
     }
 
     @Test
