@@ -64,24 +64,16 @@ public final class Quantize {
                     dst.set(Bytes.I16, dstOff + 2L * i, Float16.floatToBf16(src[srcOff + i]));
                 }
             }
-            case Q8_0 -> {
+            case Q8_0, Q4_0, Q5_0, Q5_1 -> {
                 for (int b = 0; b < n / 32; b++) {
-                    q8_0(src, srcOff + 32 * b, dst, dstOff + 34L * b);
-                }
-            }
-            case Q4_0 -> {
-                for (int b = 0; b < n / 32; b++) {
-                    q4_0(src, srcOff + 32 * b, dst, dstOff + 18L * b);
-                }
-            }
-            case Q5_0 -> {
-                for (int b = 0; b < n / 32; b++) {
-                    q5_0(src, srcOff + 32 * b, dst, dstOff + 22L * b);
-                }
-            }
-            case Q5_1 -> {
-                for (int b = 0; b < n / 32; b++) {
-                    q5_1(src, srcOff + 32 * b, dst, dstOff + 24L * b);
+                    int o = srcOff + 32 * b;
+                    long at = dstOff + (long) type.typeSize() * b;
+                    switch (type) {
+                        case Q8_0 -> q8_0(src, o, dst, at);
+                        case Q4_0 -> q4_0(src, o, dst, at);
+                        case Q5_0 -> q5_0(src, o, dst, at);
+                        default -> q5_1(src, o, dst, at);
+                    }
                 }
             }
             case Q2_K -> QuantizeKLow.q2_K(src, srcOff, n / 256, dst, dstOff);
@@ -110,16 +102,7 @@ public final class Quantize {
 
     /** {@code quantize_row_q4_0_ref} for one block: {@code { f16 d; uint8 qs[16]; }}, low nibbles first half. */
     private static void q4_0(float[] x, int o, MemorySegment dst, long at) {
-        float amax = 0f;
-        float max = 0f;
-        for (int j = 0; j < 32; j++) {
-            float v = x[o + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8f;
+        float d = largestMagnitude(x, o, 32) / -8f;
         float id = d != 0f ? 1f / d : 0f;
         dst.set(Bytes.I16, at, Float16.fromFloat(d));
         for (int j = 0; j < 16; j++) {
@@ -131,16 +114,7 @@ public final class Quantize {
 
     /** {@code quantize_row_q5_0_ref} for one block: {@code { f16 d; uint8 qh[4]; uint8 qs[16]; }}. */
     private static void q5_0(float[] x, int o, MemorySegment dst, long at) {
-        float amax = 0f;
-        float max = 0f;
-        for (int j = 0; j < 32; j++) {
-            float v = x[o + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -16f;
+        float d = largestMagnitude(x, o, 32) / -16f;
         float id = d != 0f ? 1f / d : 0f;
         dst.set(Bytes.I16, at, Float16.fromFloat(d));
         int qh = 0;
@@ -178,6 +152,20 @@ public final class Quantize {
             qh |= ((lo & 0x10) >> 4) << j | ((hi & 0x10) >> 4) << (j + 16);
         }
         dst.set(Bytes.I32, at + 4, qh);
+    }
+
+    /** The first of {@code x[o .. o + n)} with the largest magnitude (0 when all are 0), as ggml's loops pick it. */
+    static float largestMagnitude(float[] x, int o, int n) {
+        float amax = 0f;
+        float max = 0f;
+        for (int j = 0; j < n; j++) {
+            float v = x[o + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        return max;
     }
 
     /** C's {@code roundf}: to nearest, halves away from zero. */

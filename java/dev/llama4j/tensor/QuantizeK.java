@@ -151,58 +151,53 @@ final class QuantizeK {
      * least-squares fit; returns the scale (0 for an all-zero group, whose levels are then 0).
      */
     static float makeQx(int n, int nmax, float[] x, int xo, byte[] levels, int lo) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
-            for (int i = 0; i < n; i++) {
-                levels[lo + i] = 0;
-            }
+        float max = Quantize.largestMagnitude(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            java.util.Arrays.fill(levels, lo, lo + n, (byte) 0);
             return 0f;
         }
-        float iscale = -nmax / max;
-        float sumlx = 0;
-        float suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            float xi = x[xo + i];
-            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
-            levels[lo + i] = (byte) (l + nmax);
-            float w = xi * xi;
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
-        }
-        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
-        float best = scale * sumlx;
+        Fit f = new Fit();
+        f.levels(n, nmax, x, xo, -nmax / max, levels, lo, nmax);
+        float scale = f.suml2 != 0 ? f.sumlx / f.suml2 : 0f;
+        float best = scale * f.sumlx;
         for (int is = -9; is <= 9; is++) {
             if (is == 0) {
                 continue;
             }
-            iscale = -(nmax + 0.1f * is) / max;
+            float iscale = -(nmax + 0.1f * is) / max;
+            f.levels(n, nmax, x, xo, iscale, null, 0, 0);
+            if (f.suml2 > 0 && f.sumlx * f.sumlx > best * f.suml2) {
+                f.levels(n, nmax, x, xo, iscale, levels, lo, nmax);
+                scale = f.sumlx / f.suml2;
+                best = scale * f.sumlx;
+            }
+        }
+        return scale;
+    }
+
+    /** The x²-weighted fit of symmetric levels: ggml's {@code sumlx} = Σ x²·x·l and {@code suml2} = Σ x²·l². */
+    static final class Fit {
+        float sumlx;
+        float suml2;
+
+        /**
+         * Levels l = clamp(nearest(iscale·x), −nmax, nmax − 1) of {@code n} weights and their sums, in ggml's order;
+         * each l is stored + {@code offset} at {@code levels[lo ..]} unless levels is null.
+         */
+        void levels(int n, int nmax, float[] x, int xo, float iscale, byte[] levels, int lo, int offset) {
             sumlx = 0;
             suml2 = 0;
             for (int i = 0; i < n; i++) {
                 float xi = x[xo + i];
                 int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
+                if (levels != null) {
+                    levels[lo + i] = (byte) (l + offset);
+                }
                 float w = xi * xi;
                 sumlx += w * xi * l;
                 suml2 += w * l * l;
             }
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; i++) {
-                    int l = nearestInt(iscale * x[xo + i]);
-                    levels[lo + i] = (byte) (nmax + Math.max(-nmax, Math.min(nmax - 1, l)));
-                }
-                scale = sumlx / suml2;
-                best = scale * sumlx;
-            }
         }
-        return scale;
     }
 
     /** Scratch for one thread's super-blocks. */

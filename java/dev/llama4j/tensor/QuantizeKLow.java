@@ -110,32 +110,15 @@ final class QuantizeKLow {
      * passes that move single levels while the x²-weighted fit improves; returns the scale, levels stored + nmax.
      */
     static float makeQ3(int n, int nmax, float[] x, int xo, byte[] levels, int lo) {
-        float max = 0;
-        float amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
-            for (int i = 0; i < n; i++) {
-                levels[lo + i] = 0;
-            }
+        float max = Quantize.largestMagnitude(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            java.util.Arrays.fill(levels, lo, lo + n, (byte) 0);
             return 0f;
         }
-        float iscale = -nmax / max;
-        float sumlx = 0;
-        float suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            float xi = x[xo + i];
-            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * xi)));
-            levels[lo + i] = (byte) l;
-            float w = xi * xi;
-            sumlx += w * xi * l;
-            suml2 += w * l * l;
-        }
+        QuantizeK.Fit f = new QuantizeK.Fit();
+        f.levels(n, nmax, x, xo, -nmax / max, levels, lo, 0);
+        float sumlx = f.sumlx;
+        float suml2 = f.suml2;
         for (int itry = 0; itry < 5; itry++) {
             int changed = 0;
             for (int i = 0; i < n; i++) {
