@@ -22,7 +22,8 @@ import java.lang.foreign.ValueLayout;
  * <p>Error bound: as for {@link QuantizeK}, each weight is the nearest point of its sub-block's stored grid
  * ({@code D·q − M}, q ∈ [0, 3]; or {@code D·q}, q ∈ [−4, 3]) where it lies inside the grid's span, else the nearest
  * grid end, and a sub-block whose step rounds to 0 reads −M (Q2_K) or 0 (Q3_K). With 4 and 8 levels these types
- * are coarse: expect errors up to about a third (Q2_K) and a seventh (Q3_K) of a sub-block's range.
+ * are coarse: measured as for {@link QuantizeK}, |y − x| ≤ c·R with c = 1/3 (Q2_K) and 1/5 (Q3_K) (worst seen R/4.0
+ * and R/6.6).
  */
 final class QuantizeKLow {
     private QuantizeKLow() {}
