@@ -19,8 +19,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Synthetic LLaMA models: a real GGUF v3 file with a given {@link Shape}, random weights quantized as a
- * {@link QuantMix} says (one type for every matrix, or llama.cpp's Q4_K_M / Q5_K_M choices) and complete metadata, written in one streaming pass (tensor infos first, then each tensor generated and quantized in
- * chunks of about 2^20 weights, a few chunks in parallel), so memory stays at a few chunks whatever the model size.
+ * {@link QuantMix} says (one type for every matrix, or llama.cpp's Q4_K_M / Q5_K_M choices) and complete metadata,
+ * written in one streaming pass (tensor infos first, then each tensor generated and quantized in chunks of about 2^20
+ * weights, a few chunks in parallel), so memory stays at a few chunks whatever the model size.
  *
  * <p>Weights: matrices (including {@code token_embd} and {@code output}) 0.02·g, norms 1 + 0.02·g, where g is an
  * approximately standard normal number (a centred, scaled sum of four 16-bit uniforms) drawn from a SplitMix64

@@ -45,10 +45,13 @@ public final class ModelQuantizer {
     /**
      * The type each tensor of {@code in} gets under {@code mix}, in file order.
      *
-     * @throws Llama4jException if a tensor is not F32/F16/BF16 (the file is already quantized) or the file is not
-     *                          a LLaMA model
+     * @throws Llama4jException if the file has no tensors, a tensor is not F32/F16/BF16 (the file is already
+     *                          quantized) or the file is not a LLaMA model
      */
     public static List<Choice> plan(GgufFile in, QuantMix mix) {
+        if (in.tensors().isEmpty()) {
+            throw new Llama4jException(in.path() + ": no tensors to quantize (a vocabulary-only file?)");
+        }
         Config c = in.config();
         QuantMix.Model model = QuantMix.Model.of(c.nLayers(), c.nHeads(), c.nKvHeads(),
                 in.findTensor("output.weight").isPresent());
