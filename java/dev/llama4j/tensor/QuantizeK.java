@@ -58,6 +58,8 @@ final class QuantizeK {
     static final class ScaleMin {
         float scale;
         float min;
+        /** Scratch: the weights minus the current min. */
+        final float[] shifted = new float[32];
     }
 
     /**
@@ -109,14 +111,32 @@ final class QuantizeK {
             out.min = -min;
             return;
         }
+        // Two exact shortcuts: x − min is computed once per value of min, and a step whose levels equal the previous
+        // step's is skipped (the same sums give the same candidate, which cannot beat itself).
+        float[] xm = out.shifted;
+        float shiftedBy = Float.NaN;
         for (int is = 0; is <= nstep; is++) {
+            if (Float.floatToRawIntBits(min) != Float.floatToRawIntBits(shiftedBy)) {
+                for (int i = 0; i < n; i++) {
+                    xm[i] = x[xo + i] - min;
+                }
+                shiftedBy = min;
+            }
             iscale = (rmin + rdelta * is + nmax) / (max - min);
+            boolean same = is > 0;
+            for (int i = 0; i < n; i++) {
+                int l = Math.max(0, Math.min(nmax, nearestInt(iscale * xm[i])));
+                same &= aux[i] == l;
+                aux[i] = (byte) l;
+            }
+            if (same) {
+                continue;
+            }
             float sumL = 0;
             float sumL2 = 0;
             float sumXL = 0;
             for (int i = 0; i < n; i++) {
-                int l = Math.max(0, Math.min(nmax, nearestInt(iscale * (x[xo + i] - min))));
-                aux[i] = (byte) l;
+                int l = aux[i];
                 float w = weights[i];
                 sumL += w * l;
                 sumL2 += w * l * l;
