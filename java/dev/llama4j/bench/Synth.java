@@ -5,6 +5,8 @@ import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.gguf.GgufWriter;
 import dev.llama4j.model.Config;
 import dev.llama4j.model.TensorNames;
+import dev.llama4j.quant.ParallelChunks;
+import dev.llama4j.quant.QuantMix;
 import dev.llama4j.tensor.Quantize;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -14,35 +16,37 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
-import java.util.stream.IntStream;
 
 /**
- * Synthetic LLaMA models: a real GGUF v3 file with a given {@link Shape}, random weights in one tensor type and
- * complete metadata, written in one streaming pass (tensor infos first, then each tensor generated and quantized in
- * chunks of about 2^20 weights, a few chunks in parallel), so memory stays at a few chunks whatever the model size.
+ * Synthetic LLaMA models: a real GGUF v3 file with a given {@link Shape}, random weights quantized as a
+ * {@link QuantMix} says (one type for every matrix, or llama.cpp's Q4_K_M / Q5_K_M choices) and complete metadata,
+ * written in one streaming pass (tensor infos first, then each tensor generated and quantized in chunks of about 2^20
+ * weights, a few chunks in parallel), so memory stays at a few chunks whatever the model size.
  *
  * <p>Weights: matrices (including {@code token_embd} and {@code output}) 0.02·g, norms 1 + 0.02·g, where g is an
  * approximately standard normal number (a centred, scaled sum of four 16-bit uniforms) drawn from a SplitMix64
- * stream seeded by (seed, tensor index, chunk index): the same seed gives the same bytes. Norms are F32; every
- * matrix has the requested type, quantized by {@link Quantize}.
+ * stream seeded by (seed, tensor index, chunk index): the same seed gives the same bytes. Norms are F32; each
+ * matrix has the type {@link QuantMix#typeFor} gives it, quantized by {@link Quantize}.
  */
 public final class Synth {
     private Synth() {}
 
     /** What to synthesise: {@code context} 0 means the shape's default. */
-    public record Spec(Shape shape, GgmlType type, long seed, int context, Path vocabFrom) {
+    public record Spec(Shape shape, QuantMix mix, long seed, int context, Path vocabFrom) {
         public Spec {
-            if (!Quantize.supports(type)) {
-                throw new Llama4jException("--type " + type + " is not supported (allowed: F32, F16, BF16, Q8_0, Q4_0)");
-            }
-            if (type.blockSize() > 1 && (shape.dim() % type.blockSize() != 0 || shape.ffn() % type.blockSize() != 0)) {
+            int block = mix.base().blockSize();
+            if (block > 1 && (shape.dim() % block != 0 || shape.ffn() % block != 0)) {
                 throw new Llama4jException("shape " + shape.name() + ": dim " + shape.dim() + " and ffn " + shape.ffn()
-                        + " must be multiples of " + type.blockSize() + " for " + type);
+                        + " must be multiples of " + block + " for " + mix);
             }
             if (context < 0) {
                 throw new Llama4jException("--context " + context + " must be >= 0 (0 = the shape's default)");
             }
+        }
+
+        /** Every matrix of one type. */
+        public Spec(Shape shape, GgmlType type, long seed, int context, Path vocabFrom) {
+            this(shape, QuantMix.of(type), seed, context, vocabFrom);
         }
 
         /** The context length written to the file. */
@@ -59,25 +63,13 @@ public final class Synth {
         void update(long done, long total);
     }
 
-    /** ggml's LLAMA_FTYPE number for a model whose matrices are all {@code type}. */
-    public static int fileType(GgmlType type) {
-        return switch (type) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> throw new IllegalArgumentException("no file type for " + type);
-        };
-    }
-
     /** The header: metadata and tensor infos, in file order. */
     public static GgufWriter layout(Spec spec, Progress progress) {
         Shape s = spec.shape();
         GgufWriter w = new GgufWriter();
         w.putString("general.architecture", "llama");
-        w.putString("general.name", "synthetic " + s.name() + " " + spec.type());
-        w.putUInt32("general.file_type", fileType(spec.type()));
+        w.putString("general.name", "synthetic " + s.name() + " " + spec.mix());
+        w.putUInt32("general.file_type", spec.mix().fileType());
         w.putUInt32("general.quantization_version", 2);
         w.putUInt32(Config.CONTEXT_LENGTH, spec.contextLength());
         w.putUInt32(Config.DIM, s.dim());
@@ -91,22 +83,21 @@ public final class Synth {
         w.putUInt32(Config.VOCAB_SIZE, s.vocab());
         SynthVocab.write(w, spec.vocabFrom(), s.vocab());
 
-        GgmlType m = spec.type();
         int d = s.dim();
-        Tensors t = new Tensors(w, spec, progress);
-        t.add(TensorNames.TOKEN_EMBD, m, d, s.vocab());
-        t.add(TensorNames.OUTPUT_NORM, GgmlType.F32, d, 0);
-        t.add(TensorNames.OUTPUT, m, d, s.vocab());
+        Tensors t = new Tensors(w, spec, progress, QuantMix.Model.of(s.layers(), s.heads(), s.kvHeads(), true));
+        t.add(TensorNames.TOKEN_EMBD, d, s.vocab());
+        t.add(TensorNames.OUTPUT_NORM, d, 0);
+        t.add(TensorNames.OUTPUT, d, s.vocab());
         for (int l = 0; l < s.layers(); l++) {
-            t.add(TensorNames.attnNorm(l), GgmlType.F32, d, 0);
-            t.add(TensorNames.attnQ(l), m, d, d);
-            t.add(TensorNames.attnK(l), m, d, s.kvDim());
-            t.add(TensorNames.attnV(l), m, d, s.kvDim());
-            t.add(TensorNames.attnOutput(l), m, d, d);
-            t.add(TensorNames.ffnNorm(l), GgmlType.F32, d, 0);
-            t.add(TensorNames.ffnGate(l), m, d, s.ffn());
-            t.add(TensorNames.ffnDown(l), m, s.ffn(), d);
-            t.add(TensorNames.ffnUp(l), m, d, s.ffn());
+            t.add(TensorNames.attnNorm(l), d, 0);
+            t.add(TensorNames.attnQ(l), d, d);
+            t.add(TensorNames.attnK(l), d, s.kvDim());
+            t.add(TensorNames.attnV(l), d, s.kvDim());
+            t.add(TensorNames.attnOutput(l), d, d);
+            t.add(TensorNames.ffnNorm(l), d, 0);
+            t.add(TensorNames.ffnGate(l), d, s.ffn());
+            t.add(TensorNames.ffnDown(l), s.ffn(), d);
+            t.add(TensorNames.ffnUp(l), d, s.ffn());
         }
         return w;
     }
@@ -116,45 +107,26 @@ public final class Synth {
         private final GgufWriter w;
         private final Spec spec;
         private final Progress progress;
+        private final QuantMix.Model model;
         private final long[] done = {0};
         private int index;
 
-        Tensors(GgufWriter w, Spec spec, Progress progress) {
+        Tensors(GgufWriter w, Spec spec, Progress progress, QuantMix.Model model) {
             this.w = w;
             this.spec = spec;
             this.progress = progress;
+            this.model = model;
         }
 
-        /** A matrix of {@code rows} rows of {@code cols}, or a norm vector of {@code cols} when rows is 0. */
-        void add(String name, GgmlType type, int cols, int rows) {
+        /** A matrix of {@code rows} rows of {@code cols} (its type from the mix), or an F32 norm when rows is 0. */
+        void add(String name, int cols, int rows) {
             int tensorIndex = index++;
-            long[] ne = rows == 0 ? new long[] {cols} : new long[] {cols, rows};
-            w.addTensor(name, type, ne, ch -> writeTensor(ch, type, cols, Math.max(rows, 1), rows == 0,
-                    tensorIndex));
-        }
-
-        private void writeTensor(WritableByteChannel ch, GgmlType type, int cols, long rows, boolean norm,
-                                 int tensorIndex) throws IOException {
-            int par = Math.max(1, Runtime.getRuntime().availableProcessors());
-            int rowsPerChunk = Math.max(1, CHUNK / cols);
-            int chunks = (int) ((rows + rowsPerChunk - 1) / rowsPerChunk);
-            for (int c0 = 0; c0 < chunks; c0 += par) {
-                int n = Math.min(par, chunks - c0);
-                int first = c0;
-                ByteBuffer[] out = new ByteBuffer[n];
-                IntStream.range(0, n).parallel().forEach(k -> {
-                    long r0 = (long) (first + k) * rowsPerChunk;
-                    int nRows = (int) Math.min(rowsPerChunk, rows - r0);
-                    out[k] = chunk(type, cols * nRows, norm, spec.seed(), tensorIndex, first + k);
-                });
-                for (ByteBuffer b : out) {
-                    done[0] += b.remaining();
-                    while (b.hasRemaining()) {
-                        ch.write(b);
-                    }
-                }
-                progress.update(done[0], w.dataBytes());
-            }
+            boolean norm = rows == 0;
+            long[] ne = norm ? new long[] {cols} : new long[] {cols, rows};
+            GgmlType type = norm ? GgmlType.F32 : spec.mix().typeFor(name, ne, model);
+            w.addTensor(name, type, ne, ParallelChunks.source(Math.max(rows, 1), cols,
+                    (r0, nRows, c) -> chunk(type, cols * nRows, norm, spec.seed(), tensorIndex, c),
+                    bytes -> progress.update(done[0] += bytes, w.dataBytes())));
         }
     }
 
@@ -180,8 +152,6 @@ public final class Synth {
         }
         return seg;
     }
-
-    private static final int CHUNK = 1 << 20;
 
     private static void write(Spec spec, GgufWriter w, WritableByteChannel ch, Progress progress) throws IOException {
         w.writeTo(ch);

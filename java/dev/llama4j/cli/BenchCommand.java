@@ -106,9 +106,9 @@ final class BenchCommand implements Callable<Integer> {
         Shape shape = Shape.parse(spec.substring(0, colon));
         Synth.Spec s = new Synth.Spec(shape, SynthCommand.parseType(spec.substring(colon + 1)), o.seed(), 0, null);
         int ctx = Math.max(s.contextLength(), o.nPrompt() + o.nGen());
-        s = new Synth.Spec(shape, s.type(), o.seed(), ctx, null);
+        s = new Synth.Spec(shape, s.mix(), o.seed(), ctx, null);
         try (Arena arena = Arena.ofShared()) {
-            MemorySegment image = Synth.inMemory(s, arena, ProgressBar.of("synth " + shape.name() + " " + s.type()));
+            MemorySegment image = Synth.inMemory(s, arena, ProgressBar.of("synth " + shape.name() + " " + s.mix()));
             try (ModelFile f = ModelFiles.of(GgufFile.of(Path.of("synthetic:" + spec), image))) {
                 return Bench.run(f, "synthetic " + shape.name(), o, log);
             }

@@ -1,10 +1,11 @@
 package dev.llama4j.cli;
 
 import dev.llama4j.bench.Synth;
+import dev.llama4j.quant.ModelQuantizer;
 import java.io.PrintStream;
 
 /** A one-line progress bar on stderr, drawn only when stderr is a terminal ({@code System.console() != null}). */
-final class ProgressBar implements Synth.Progress {
+final class ProgressBar implements Synth.Progress, ModelQuantizer.Progress {
     private static final int WIDTH = 30;
     private final String label;
     private final PrintStream err;
@@ -18,6 +19,11 @@ final class ProgressBar implements Synth.Progress {
     /** A bar on a terminal, else {@link Synth.Progress#NONE}. */
     static Synth.Progress of(String label) {
         return System.console() != null ? new ProgressBar(label, System.err) : Synth.Progress.NONE;
+    }
+
+    /** A bar on a terminal for {@code quantize}, else {@link ModelQuantizer.Progress#NONE}. */
+    static ModelQuantizer.Progress forQuantize(String label) {
+        return System.console() != null ? new ProgressBar(label, System.err) : ModelQuantizer.Progress.NONE;
     }
 
     @Override

@@ -13,6 +13,6 @@ final class Subcommands {
     /** The subcommands, interactive ones reading {@code in}. */
     static List<Object> all(java.io.InputStream in) {
         return List.of(new InfoCommand(), new TokenizeCommand(), new GenerateCommand(), new ChatCommand(in),
-                new ServeCommand(), new BenchCommand(), new SynthCommand());
+                new ServeCommand(), new BenchCommand(), new SynthCommand(), new QuantizeCommand());
     }
 }

@@ -1,11 +1,9 @@
 package dev.llama4j.cli;
 
-import dev.llama4j.Llama4jException;
 import dev.llama4j.bench.Shape;
 import dev.llama4j.bench.Synth;
-import dev.llama4j.gguf.GgmlType;
+import dev.llama4j.quant.QuantMix;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,7 +19,8 @@ final class SynthCommand implements Callable<Integer> {
     String shape;
 
     @Option(names = "--type", required = true, paramLabel = "TYPE",
-            description = "Type of every matrix: F32, F16, BF16, Q8_0 or Q4_0 (norms stay F32).")
+            description = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (every matrix that type), or Q4_K_M / "
+                    + "Q5_K_M (llama.cpp's per-tensor mixes); norms stay F32.")
     String type;
 
     @Option(names = "--vocab-from", paramLabel = "FILE",
@@ -46,19 +45,13 @@ final class SynthCommand implements Callable<Integer> {
     public Integer call() {
         Synth.Spec s = new Synth.Spec(Shape.parse(shape), parseType(type), seed, context, vocabFrom);
         long t0 = System.nanoTime();
-        Synth.toFile(s, out, ProgressBar.of("synth " + s.shape().name() + " " + s.type()));
-        spec.commandLine().getOut().printf("wrote %s: %s %s, %,d params, %.1f s%n", out, s.shape().name(), s.type(),
+        Synth.toFile(s, out, ProgressBar.of("synth " + s.shape().name() + " " + s.mix()));
+        spec.commandLine().getOut().printf("wrote %s: %s %s, %,d params, %.1f s%n", out, s.shape().name(), s.mix(),
                 s.shape().params(), (System.nanoTime() - t0) / 1e9);
         return 0;
     }
 
-    static GgmlType parseType(String t) {
-        String u = t.trim().toUpperCase(Locale.ROOT);
-        for (GgmlType g : new GgmlType[] {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0}) {
-            if (g.name().equals(u)) {
-                return g;
-            }
-        }
-        throw new Llama4jException("unknown --type '" + t + "' (allowed: F32, F16, BF16, Q8_0, Q4_0)");
+    static QuantMix parseType(String t) {
+        return QuantMix.parse(t, "--type");
     }
 }

@@ -5,10 +5,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Float32 to ggml tensor data, round-to-nearest exactly as ggml's reference quantizers
- * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, {@code ggml_fp32_to_fp16_row},
- * {@code ggml_fp32_to_bf16_row}), so the bytes equal what {@code ggml_quantize_chunk} writes without an importance
- * matrix.
+ * Float32 to ggml tensor data, exactly as ggml's reference quantizers ({@code quantize_row_q8_0_ref},
+ * {@code quantize_row_q4_0_ref}, {@code quantize_row_q5_0_ref}, {@code quantize_row_q5_1_ref},
+ * {@code ggml_fp32_to_fp16_row}, {@code ggml_fp32_to_bf16_row}, and the K-quants of {@link QuantizeK} and
+ * {@link QuantizeKLow}), so the bytes equal what {@code ggml_quantize_chunk} writes without an importance matrix.
  *
  * <p>Error bounds of quantize→dequantize per element, with {@code amax} the largest |x| of the element's block
  * (32 values) and u16 = 2^-11 the unit roundoff of F16 (the block scale {@code d} is stored as F16 and so carries a
@@ -22,6 +22,12 @@ import java.lang.foreign.ValueLayout;
  *       of the opposite sign to m with |x| > 15/16·amax — which clamp to q = 15 with |q − 8 − x/d| ≤ 1. So
  *       |err| ≤ 8·|d|·u16 + |d|·(1/2 or 1) = amax/8·(1/2 + 8·u16) outside the clamp zone and
  *       amax/8·(1 + 8·u16) everywhere.</li>
+ *   <li>Q5_0: as Q4_0 with 16 for 8 ({@code d = m/−16}, q = min(31, ⌊x/d + 16.5⌋), value (q − 16)·fp16(d), the fifth
+ *       bits in {@code qh}): |err| ≤ amax/16·(1/2 + 16·u16) outside the clamp zone (x/d > 15.5) and
+ *       amax/16·(1 + 16·u16) everywhere.</li>
+ *   <li>Q5_1: d = (max − min)/31, q = ⌊(x − min)/d + 1/2⌋ ∈ [0, 31], value q·fp16(d) + fp16(min). With r = max − min:
+ *       |err| ≤ r/31·(1/2 + 31·u16) + |min|·u16.</li>
+ *   <li>Q2_K .. Q6_K: see {@link QuantizeK} (the nearest point of each sub-block's stored grid).</li>
  * </ul>
  */
 public final class Quantize {
@@ -30,7 +36,7 @@ public final class Quantize {
     /** The types {@link #quantize} writes. */
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -58,18 +64,25 @@ public final class Quantize {
                     dst.set(Bytes.I16, dstOff + 2L * i, Float16.floatToBf16(src[srcOff + i]));
                 }
             }
-            case Q8_0 -> {
+            case Q8_0, Q4_0, Q5_0, Q5_1 -> {
                 for (int b = 0; b < n / 32; b++) {
-                    q8_0(src, srcOff + 32 * b, dst, dstOff + 34L * b);
+                    int o = srcOff + 32 * b;
+                    long at = dstOff + (long) type.typeSize() * b;
+                    switch (type) {
+                        case Q8_0 -> q8_0(src, o, dst, at);
+                        case Q4_0 -> q4_0(src, o, dst, at);
+                        case Q5_0 -> q5_0(src, o, dst, at);
+                        default -> q5_1(src, o, dst, at);
+                    }
                 }
             }
-            case Q4_0 -> {
-                for (int b = 0; b < n / 32; b++) {
-                    q4_0(src, srcOff + 32 * b, dst, dstOff + 18L * b);
-                }
-            }
+            case Q2_K -> QuantizeKLow.q2_K(src, srcOff, n / 256, dst, dstOff);
+            case Q3_K -> QuantizeKLow.q3_K(src, srcOff, n / 256, dst, dstOff);
+            case Q4_K -> QuantizeK.q45_K(4, src, srcOff, n / 256, dst, dstOff);
+            case Q5_K -> QuantizeK.q45_K(5, src, srcOff, n / 256, dst, dstOff);
+            case Q6_K -> QuantizeK.q6_K(src, srcOff, n / 256, dst, dstOff);
             default -> throw new IllegalArgumentException("cannot quantize to " + type
-                    + " (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                    + " (supported: F32, F16, BF16, Q8_0, Q4_0, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K)");
         }
     }
 
@@ -89,16 +102,7 @@ public final class Quantize {
 
     /** {@code quantize_row_q4_0_ref} for one block: {@code { f16 d; uint8 qs[16]; }}, low nibbles first half. */
     private static void q4_0(float[] x, int o, MemorySegment dst, long at) {
-        float amax = 0f;
-        float max = 0f;
-        for (int j = 0; j < 32; j++) {
-            float v = x[o + j];
-            if (amax < Math.abs(v)) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8f;
+        float d = largestMagnitude(x, o, 32) / -8f;
         float id = d != 0f ? 1f / d : 0f;
         dst.set(Bytes.I16, at, Float16.fromFloat(d));
         for (int j = 0; j < 16; j++) {
@@ -106,6 +110,62 @@ public final class Quantize {
             int hi = Math.min(15, (byte) (int) (x[o + 16 + j] * id + 8.5f));
             dst.set(ValueLayout.JAVA_BYTE, at + 2 + j, (byte) (lo | hi << 4));
         }
+    }
+
+    /** {@code quantize_row_q5_0_ref} for one block: {@code { f16 d; uint8 qh[4]; uint8 qs[16]; }}. */
+    private static void q5_0(float[] x, int o, MemorySegment dst, long at) {
+        float d = largestMagnitude(x, o, 32) / -16f;
+        float id = d != 0f ? 1f / d : 0f;
+        dst.set(Bytes.I16, at, Float16.fromFloat(d));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int lo = Math.min(31, (byte) (int) (x[o + j] * id + 16.5f));
+            int hi = Math.min(31, (byte) (int) (x[o + 16 + j] * id + 16.5f));
+            dst.set(ValueLayout.JAVA_BYTE, at + 6 + j, (byte) ((lo & 0xF) | (hi & 0xF) << 4));
+            qh |= (lo >> 4) << j | (hi >> 4) << (j + 16);
+        }
+        dst.set(Bytes.I32, at + 2, qh);
+    }
+
+    /** {@code quantize_row_q5_1_ref} for one block: {@code { f16 d; f16 m; uint8 qh[4]; uint8 qs[16]; }}. */
+    private static void q5_1(float[] x, int o, MemorySegment dst, long at) {
+        float min = Float.MAX_VALUE;
+        float max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            float v = x[o + j];
+            if (v < min) {
+                min = v;
+            }
+            if (v > max) {
+                max = v;
+            }
+        }
+        float d = (max - min) / 31;
+        float id = d != 0f ? 1f / d : 0f;
+        dst.set(Bytes.I16, at, Float16.fromFloat(d));
+        dst.set(Bytes.I16, at + 2, Float16.fromFloat(min));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int lo = (int) ((x[o + j] - min) * id + 0.5f) & 0xFF;
+            int hi = (int) ((x[o + 16 + j] - min) * id + 0.5f) & 0xFF;
+            dst.set(ValueLayout.JAVA_BYTE, at + 8 + j, (byte) ((lo & 0xF) | (hi & 0xF) << 4));
+            qh |= ((lo & 0x10) >> 4) << j | ((hi & 0x10) >> 4) << (j + 16);
+        }
+        dst.set(Bytes.I32, at + 4, qh);
+    }
+
+    /** The first of {@code x[o .. o + n)} with the largest magnitude (0 when all are 0), as ggml's loops pick it. */
+    static float largestMagnitude(float[] x, int o, int n) {
+        float amax = 0f;
+        float max = 0f;
+        for (int j = 0; j < n; j++) {
+            float v = x[o + j];
+            if (amax < Math.abs(v)) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        return max;
     }
 
     /** C's {@code roundf}: to nearest, halves away from zero. */

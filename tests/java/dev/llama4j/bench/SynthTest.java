@@ -18,6 +18,7 @@ import dev.llama4j.gguf.GgufFile;
 import dev.llama4j.llama2c.Llama2cTokenizerFile;
 import dev.llama4j.model.Config;
 import dev.llama4j.model.TensorNames;
+import dev.llama4j.quant.QuantMix;
 import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
 import dev.llama4j.tokenizer.SentencePieceBpe;
@@ -54,7 +55,7 @@ class SynthTest {
                     assertArrayEquals(expectedNe(t.name()), t.ne(), t.name());
                 }
                 assertEquals("llama", g.getString("general.architecture"));
-                assertEquals(Synth.fileType(type), g.getInt("general.file_type"));
+                assertEquals(QuantMix.of(type).fileType(), g.getInt("general.file_type"));
                 assertEquals(32, g.alignment());
                 assertTrue(g.getString("general.name").contains(type.name()));
                 for (String k : List.of(Config.DIM, Config.HIDDEN_DIM, Config.N_LAYERS, Config.N_HEADS,
@@ -225,6 +226,8 @@ class SynthTest {
         assertThrows(Llama4jException.class, () -> new Synth.Spec(
                 Shape.parse("custom:dim=48,ffn=96,layers=1,heads=4,vocab=300"), GgmlType.Q4_0, 1, 0, null));
         assertThrows(Llama4jException.class, () -> new Synth.Spec(TINY, GgmlType.Q4_K, 1, 0, null));
+        assertThrows(Llama4jException.class, () -> new Synth.Spec(TINY, QuantMix.Q4_K_M, 1, 0, null));
+        assertThrows(Llama4jException.class, () -> new Synth.Spec(TINY, GgmlType.IQ4_XS, 1, 0, null));
     }
 
     private static List<String> expectedNames(int layers) {

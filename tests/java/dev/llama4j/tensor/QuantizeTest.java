@@ -22,7 +22,8 @@ class QuantizeTest {
         try (GgufFile f = GgufFile.open(TestData.model("quant_vectors.gguf"))) {
             float[] src = Dequant.dequantize(f.tensor("source"));
             assertEquals(256 * 8, src.length);
-            for (String name : List.of("q.f16", "q.bf16", "q.q8_0", "q.q4_0")) {
+            for (String name : List.of("q.f16", "q.bf16", "q.q8_0", "q.q4_0", "q.q5_0", "q.q5_1", "q.q2_K", "q.q3_K",
+                    "q.q4_K", "q.q5_K", "q.q6_K")) {
                 Tensor expected = f.tensor(name);
                 MemorySegment mine = quantize(expected.type(), src);
                 assertEquals(expected.data().byteSize(), mine.byteSize(), name);
@@ -49,16 +50,21 @@ class QuantizeTest {
                 x[64 + j] = (float) (scale * (j + 1));
                 x[96 + j] = (float) (scale * (j % 2 == 0 ? j : -j));
             }
-            for (GgmlType t : List.of(GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.F32)) {
+            for (GgmlType t : List.of(GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q5_0,
+                    GgmlType.Q5_1, GgmlType.F32)) {
                 float[] y = roundTrip(t, x);
                 for (int b = 0; b < x.length / 32; b++) {
                     double amax = 0;
                     double m = 0;
+                    double lo = Double.MAX_VALUE;
+                    double hi = -Double.MAX_VALUE;
                     for (int j = 0; j < 32; j++) {
                         if (Math.abs(x[32 * b + j]) > amax) {
                             amax = Math.abs(x[32 * b + j]);
                             m = x[32 * b + j];
                         }
+                        lo = Math.min(lo, x[32 * b + j]);
+                        hi = Math.max(hi, x[32 * b + j]);
                     }
                     for (int j = 0; j < 32; j++) {
                         int i = 32 * b + j;
@@ -73,6 +79,11 @@ class QuantizeTest {
                                 boolean clampZone = m != 0 && x[i] / (m / -8.0) > 7.5;
                                 yield amax / 8 * ((clampZone ? 1.0 : 0.5) + 8 * U16);
                             }
+                            case Q5_0 -> {
+                                boolean clampZone = m != 0 && x[i] / (m / -16.0) > 15.5;
+                                yield amax / 16 * ((clampZone ? 1.0 : 0.5) + 16 * U16);
+                            }
+                            case Q5_1 -> (hi - lo) / 31 * (0.5 + 31 * U16) + Math.abs(lo) * U16;
                             default -> throw new AssertionError(t);
                         };
                         // float32 arithmetic inside the quantizer adds a few ulps of amax
@@ -88,23 +99,29 @@ class QuantizeTest {
     }
 
     @Test
-    void q4_0ClampZoneReallyReachesItsLooserBound() {
-        // m = -8 gives d = 1; x = 7.9 has x/d + 8.5 = 16.4, clamped to 15: value 7, error 0.9 > d/2.
-        float[] x = new float[32];
-        x[0] = -8f;
-        x[1] = 7.9f;
-        float[] y = roundTrip(GgmlType.Q4_0, x);
-        assertEquals(-8f, y[0]);
-        assertEquals(7f, y[1]);
-        assertEquals(0f, y[2]);
+    void clampZonesReallyReachTheirLooserBounds() {
+        // Q4_0: m = -8 gives d = 1; x = 7.9 has x/d + 8.5 = 16.4, clamped to 15: value 7, error 0.9 > d/2.
+        // Q5_0: m = -16 gives d = 1; x = 15.9 has x/d + 16.5 = 32.4, clamped to 31: value 15, error 0.9.
+        for (GgmlType t : List.of(GgmlType.Q4_0, GgmlType.Q5_0)) {
+            float half = t == GgmlType.Q4_0 ? 8f : 16f;
+            float[] x = new float[32];
+            x[0] = -half;
+            x[17] = half - 0.1f;
+            float[] y = roundTrip(t, x);
+            assertEquals(-half, y[0], t.name());
+            assertEquals(half - 1, y[17], t.name());
+            assertEquals(0f, y[2], t.name());
+        }
     }
 
     @Test
     void refusesPartialBlocksAndOtherTypes() {
         assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q8_0, new float[33]));
-        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q4_K, new float[256]));
+        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.Q4_K, new float[128]));
+        assertThrows(IllegalArgumentException.class, () -> quantize(GgmlType.IQ4_NL, new float[32]));
         assertTrue(Quantize.supports(GgmlType.Q4_0));
-        assertTrue(!Quantize.supports(GgmlType.Q6_K));
+        assertTrue(Quantize.supports(GgmlType.Q6_K));
+        assertTrue(!Quantize.supports(GgmlType.IQ4_XS));
     }
 
     @Test
