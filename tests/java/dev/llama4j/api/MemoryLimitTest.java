@@ -60,7 +60,7 @@ class MemoryLimitTest {
         try (ModelFile f = ModelFiles.open(file); CpuBackend b = CpuBackend.vector(2, false)) {
             MemoryEstimate e = Backends.cpuEstimate(f, cpu(), new Workload(CONTEXT, BATCH, 1));
             Llama llama = Llama.load(f, b);
-            assertTrue(b.repackedBytes() > 0);
+            assumeTrue(b.repackedBytes() > 0, "nothing is repacked on vectors narrower than 256 bits");
             assertEquals(e.weights(), b.repackedBytes(), e.describe());
             try (State s = llama.newState(BATCH, CONTEXT)) {
                 assertEquals(CONTEXT, s.contextLength());
@@ -101,6 +101,7 @@ class MemoryLimitTest {
             long before = residentOf(file);
             assertTrue(before > size * 9 / 10, "all touched: " + before + " of " + size + " (" + sum + ")");
             Llama llama = Llama.load(f, b);
+            assumeTrue(b.repackedBytes() > 0, "nothing is repacked on vectors narrower than 256 bits");
             try (State s = llama.newState(1, CONTEXT)) {
                 llama.forward(s, new int[] {1}, 1, 0, null);
             }
