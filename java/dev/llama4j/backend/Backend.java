@@ -33,6 +33,12 @@ public interface Backend extends AutoCloseable {
         return weight(tensor);
     }
 
+    /**
+     * Called once every weight is placed, before the first step: a backend may prepare what the first steps would
+     * otherwise pay for (the CPU backend gets its kernels compiled by the JIT).
+     */
+    default void warmUp() {}
+
     /** A zeroed activation buffer of {@code floats} floats. */
     Buf buffer(int floats);
 

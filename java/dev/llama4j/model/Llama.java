@@ -18,9 +18,11 @@ public final class Llama {
         this.backend = backend;
     }
 
-    /** Checks and places the weights of {@code file} on {@code backend}. */
+    /** Checks and places the weights of {@code file} on {@code backend}, then lets the backend warm up. */
     public static Llama load(ModelFile file, Backend backend) {
-        return new Llama(file.config(), Weights.load(file, backend), backend);
+        Llama llama = new Llama(file.config(), Weights.load(file, backend), backend);
+        backend.warmUp();
+        return llama;
     }
 
     public Config config() {

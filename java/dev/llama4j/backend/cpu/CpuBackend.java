@@ -38,6 +38,10 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     /** The KV caches handed out and not yet collected (closed ones count 0). */
     private final Map<KvCache, Boolean> liveCaches = new WeakHashMap<>();
     private long weightBytes;
+    /** Below this many weight bytes the first steps are cheap enough without a JIT warm-up (tests' tiny models). */
+    private static final long WARM_UP_FROM_BYTES = 64L << 20;
+    private final List<CpuMatrix> matrices = new ArrayList<>();
+    private JitWarmUp.Handle warming;
     /** Mapped tensors whose pages were released while loading, released once more before the first step. */
     private final List<MemorySegment> released = new ArrayList<>();
     /** What the products stream: repacked copies and mapped tensors. */
@@ -128,13 +132,33 @@ public final class CpuBackend implements Backend, BandwidthProbe {
             return norm;
         }
         CpuMatrix m = ops.matrix(tensor, mapped ? null : weightMemory);
+        matrices.add(m);
         streamed.addAll(m.data());
+        if (warming == null && ops instanceof VectorOps v && tensor.data().byteSize() >= WARM_UP_FROM_BYTES / 256) {
+            // A big model's first matrix: its kind compiles in the background while the rest loads.
+            warming = JitWarmUp.start(v, List.of(m), kvF16);
+        }
         if (m.repacked()) {
             weightBytes += m.data().stream().mapToLong(MemorySegment::byteSize).sum();
             release(tensor.data());
             released.add(tensor.data());
         }
         return new CpuWeight(tensor, m);
+    }
+
+    /**
+     * Compiles the kernels of the matrices placed so far before the first step ({@link JitWarmUp}), big models only:
+     * waits for the background warm-up the first big matrix started, then warms the kinds it did not cover.
+     */
+    @Override
+    public void warmUp() {
+        if (warming != null) {
+            warming.join();
+        }
+        long bytes = streamed.stream().mapToLong(MemorySegment::byteSize).sum();
+        if (ops instanceof VectorOps v && bytes >= WARM_UP_FROM_BYTES) {
+            JitWarmUp.run(v, matrices, kvF16);
+        }
     }
 
     /** A table is only looked up by rows: it stays mapped, and only the rows used are ever read. */
