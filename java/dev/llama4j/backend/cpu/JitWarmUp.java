@@ -28,7 +28,8 @@ final class JitWarmUp {
     private static final int ROWS = 32;
     private static final int COLS = 256;
     private static final int STEPS = 8_000;
-    private static final int BATCH = 4;
+    /** Tokens of the prompt-batch steps: a group of eight ({@link Tiles}' widest kernel) and one more. */
+    private static final int BATCH = 9;
     private static final long BUDGET_NANOS = 5_000_000_000L;
     /** The kinds already warmed in this JVM ("Q4_0 lanes", "F16 mapped", ...). */
     private static final Set<String> WARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -116,7 +117,7 @@ final class JitWarmUp {
             float[] q = new float[COLS];
             float[] kv = new float[64];
             for (; steps < maxSteps && System.nanoTime() - t0 < BUDGET_NANOS; steps++) {
-                int tokens = steps % 16 == 0 ? BATCH : 1;
+                int tokens = steps % 8 == 0 ? BATCH : 1;
                 for (CpuMatrix m : small) {
                     m.matmul(out, x, tokens);
                 }
