@@ -51,8 +51,9 @@ final class LaneKernels {
         int[] s8 = a.s8();
         int nb = w.nb();
         // Vector API calls written out in place, no helpers and one induction variable per loop: with a helper
-        // returning a vector, or a second induction variable, C2 boxed a vector per block (350 KB of garbage per
-        // 2048x2048 product) and ran 10-20% slower.
+        // taking or returning a vector (even store() once per group), or a second induction variable, C2 boxed a
+        // vector per block (350 KB of garbage per 2048x2048 product) and ran 10-20% slower. Hence also the
+        // full-group stores written out here and in q8.
         for (int g = g0; g < g1; g++) {
             FloatVector f0 = FloatVector.zero(Vec.F);
             FloatVector f1 = FloatVector.zero(Vec.F);
