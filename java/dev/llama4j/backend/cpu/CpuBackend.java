@@ -41,7 +41,8 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     /** Below this many weight bytes the first steps are cheap enough without a JIT warm-up (tests' tiny models). */
     private static final long WARM_UP_FROM_BYTES = 64L << 20;
     private final List<CpuMatrix> matrices = new ArrayList<>();
-    private JitWarmUp.Handle warming;
+    /** Waits for the background JIT warm-up the first big matrix started, or null. */
+    private Runnable warming;
     /** Mapped tensors whose pages were released while loading, released once more before the first step. */
     private final List<MemorySegment> released = new ArrayList<>();
     /** What the products stream: repacked copies and mapped tensors. */
@@ -134,9 +135,9 @@ public final class CpuBackend implements Backend, BandwidthProbe {
         CpuMatrix m = ops.matrix(tensor, mapped ? null : weightMemory);
         matrices.add(m);
         streamed.addAll(m.data());
-        if (warming == null && ops instanceof VectorOps v && tensor.data().byteSize() >= WARM_UP_FROM_BYTES / 256) {
+        if (warming == null && tensor.data().byteSize() >= WARM_UP_FROM_BYTES / 256) {
             // A big model's first matrix: its kind compiles in the background while the rest loads.
-            warming = JitWarmUp.start(v, List.of(m), kvF16);
+            warming = ops.startWarmUp(List.of(m), kvF16);
         }
         if (m.repacked()) {
             weightBytes += m.data().stream().mapToLong(MemorySegment::byteSize).sum();
@@ -153,11 +154,11 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     @Override
     public void warmUp() {
         if (warming != null) {
-            warming.join();
+            warming.run();
         }
         long bytes = streamed.stream().mapToLong(MemorySegment::byteSize).sum();
-        if (ops instanceof VectorOps v && bytes >= WARM_UP_FROM_BYTES) {
-            JitWarmUp.run(v, matrices, kvF16);
+        if (bytes >= WARM_UP_FROM_BYTES) {
+            ops.startWarmUp(matrices, kvF16).run();
         }
     }
 
@@ -189,20 +190,12 @@ public final class CpuBackend implements Backend, BandwidthProbe {
 
     @Override
     public double bytesPerSecond() {
-        if (!VectorSupport.available()) {
-            return Double.NaN;
-        }
-        if (ops instanceof VectorOps v) {
-            return ReadProbe.bytesPerSecond(streamed, v.workers(), PROBE_RUNS);
-        }
-        try (Workers one = new Workers(1)) {
-            return ReadProbe.bytesPerSecond(streamed, one, PROBE_RUNS);
-        }
+        return ops.readBytesPerSecond(streamed, PROBE_RUNS);
     }
 
     /** Threads the ops run on. */
     public int threads() {
-        return ops instanceof VectorOps v ? v.threads() : 1;
+        return ops.threads();
     }
 
     @Override

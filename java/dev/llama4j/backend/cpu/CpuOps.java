@@ -43,6 +43,33 @@ public interface CpuOps {
         return 0;
     }
 
+    /** Threads the ops run on. */
+    default int threads() {
+        return 1;
+    }
+
+    /**
+     * Starts getting the kernels that products on {@code matrices} (and the other ops of a step, with a
+     * {@code kvF16} or float32 cache) will run compiled before the first step, where the implementation needs that;
+     * the returned action waits for it to end.
+     */
+    default Runnable startWarmUp(java.util.List<CpuMatrix> matrices, boolean kvF16) {
+        return () -> { };
+    }
+
+    /**
+     * The best of {@code runs} sequential reads of {@code data} on these ops' threads, bytes per second (the
+     * roofline a mat-vec is compared with); NaN where the ops cannot tell.
+     */
+    default double readBytesPerSecond(java.util.List<java.lang.foreign.MemorySegment> data, int runs) {
+        if (!VectorSupport.available()) {
+            return Double.NaN;
+        }
+        try (Workers one = new Workers(1)) {
+            return ReadProbe.bytesPerSecond(data, one, runs);
+        }
+    }
+
     /**
      * RMS normalisation of each token row: {@code out = x / sqrt(mean(x²) + eps) * weight}.
      *

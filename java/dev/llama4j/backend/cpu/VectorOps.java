@@ -74,6 +74,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     }
 
     /** Worker threads in use. */
+    @Override
     public int threads() {
         return workers.threads();
     }
@@ -109,6 +110,17 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     /** Bytes {@link #matrix} allocates for {@code w} on ops with {@code q8Activations} (0: it stays mapped). */
     static long repackedBytes(Tensor w, boolean q8Activations) {
         return q8Activations && LanePacked.supports(w) ? LanePacked.bytes(w) : 0;
+    }
+
+    /** {@link JitWarmUp} in the background. */
+    @Override
+    public Runnable startWarmUp(List<CpuMatrix> matrices, boolean kvF16) {
+        return JitWarmUp.start(this, matrices, kvF16)::join;
+    }
+
+    @Override
+    public double readBytesPerSecond(List<java.lang.foreign.MemorySegment> data, int runs) {
+        return ReadProbe.bytesPerSecond(data, workers, runs);
     }
 
     /** The ops in words: vector width, threads and the activation type of the repacked products. */
