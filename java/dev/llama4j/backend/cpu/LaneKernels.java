@@ -32,6 +32,8 @@ final class LaneKernels {
     private static final int R = LanePacked.R;
     /** The {@code 2H} bytes of a half group's two positions. */
     private static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(16 * H));
+    /** The {@code 4H} bytes of both halves' two positions: a float vector's shape. */
+    private static final VectorSpecies<Byte> BW = VectorSpecies.of(byte.class, Vec.F.vectorShape());
     /** {@code 2H} short lanes: a float vector's shape. */
     private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, Vec.F.vectorShape());
 
@@ -66,10 +68,10 @@ final class LaneKernels {
                 for (int i = 8 * b, end = i + 8; i < end; i++, o += 2 * R) {
                     ShortVector x = IntVector.broadcast(Vec.I, px[i]).reinterpretAsShorts();
                     ShortVector y = IntVector.broadcast(Vec.I, py[i]).reinterpretAsShorts();
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BH, qs, o + 2 * H, Vec.LE)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
+                    // Both halves' bytes in one load (a segment access costs its checks; one per 4H bytes, not 2H).
+                    ByteVector both = ByteVector.fromMemorySegment(BW, qs, o, Vec.LE);
+                    ShortVector q0 = (ShortVector) both.convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
+                    ShortVector q1 = (ShortVector) both.convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 1);
                     // The high nibbles: the pair shifted as one int (short shifts take no immediate), no mask; each
                     // even lane keeps the next lane's low nibble in its top 4 bits, which px cancels in the sum.
                     s0 = q0.mul(x).add(s0)
@@ -120,14 +122,12 @@ final class LaneKernels {
                 for (int i = 16 * b, end = i + 16; i < end; i += 2, o += 4 * R) {
                     ShortVector x = IntVector.broadcast(Vec.I, xp[i]).reinterpretAsShorts();
                     ShortVector y = IntVector.broadcast(Vec.I, xp[i + 1]).reinterpretAsShorts();
-                    ShortVector q0 = (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE)
-                            .convertShape(VectorOperators.B2S, SH, 0);
-                    ShortVector q1 = (ShortVector) ByteVector.fromMemorySegment(BH, qs, o + 2 * H, Vec.LE)
-                            .convertShape(VectorOperators.B2S, SH, 0);
-                    ShortVector q2 = (ShortVector) ByteVector.fromMemorySegment(BH, qs, o + 2 * R, Vec.LE)
-                            .convertShape(VectorOperators.B2S, SH, 0);
-                    ShortVector q3 = (ShortVector) ByteVector.fromMemorySegment(BH, qs, o + 2 * R + 2 * H, Vec.LE)
-                            .convertShape(VectorOperators.B2S, SH, 0);
+                    ByteVector b01 = ByteVector.fromMemorySegment(BW, qs, o, Vec.LE);
+                    ByteVector b23 = ByteVector.fromMemorySegment(BW, qs, o + 2 * R, Vec.LE);
+                    ShortVector q0 = (ShortVector) b01.convertShape(VectorOperators.B2S, SH, 0);
+                    ShortVector q1 = (ShortVector) b01.convertShape(VectorOperators.B2S, SH, 1);
+                    ShortVector q2 = (ShortVector) b23.convertShape(VectorOperators.B2S, SH, 0);
+                    ShortVector q3 = (ShortVector) b23.convertShape(VectorOperators.B2S, SH, 1);
                     IntVector p0 = q0.mul(x).add(q2.mul(y)).reinterpretAsInts();
                     IntVector p1 = q1.mul(x).add(q3.mul(y)).reinterpretAsInts();
                     s0 = s0.add(p0.lanewise(VectorOperators.ASHR, 16))
