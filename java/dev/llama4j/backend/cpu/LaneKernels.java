@@ -33,7 +33,7 @@ final class LaneKernels {
     /** The {@code 2H} bytes of a half group's two positions. */
     private static final VectorSpecies<Byte> BH = VectorSpecies.of(byte.class, VectorShape.forBitSize(16 * H));
     /** {@code 2H} short lanes: a float vector's shape. */
-    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, Vec.F.vectorShape());
+    static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, Vec.F.vectorShape());
 
     /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}, {@code x} given as {@code a}. */
     static void matVec(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
@@ -86,7 +86,7 @@ final class LaneKernels {
      * without a mask: each even lane keeps the next lane's low nibble in its top 4 bits, which
      * {@link Q8Activations#px} cancels in the lanes' sum.
      */
-    private static ShortVector high(ShortVector q) {
+    static ShortVector high(ShortVector q) {
         return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts();
     }
 
@@ -131,7 +131,7 @@ final class LaneKernels {
     }
 
     /** A group's results (rows {@code r ..}) into {@code out}, the padding rows of the last group left out. */
-    private static void store(FloatVector f0, FloatVector f1, float[] out, int r, int rows) {
+    static void store(FloatVector f0, FloatVector f1, float[] out, int r, int rows) {
         if (r + R <= rows) {
             f0.intoArray(out, r);
             f1.intoArray(out, r + H);
@@ -144,12 +144,12 @@ final class LaneKernels {
     }
 
     /** The {@code 2H} signed bytes at {@code o}, widened to short lanes. */
-    private static ShortVector signed(MemorySegment qs, int o) {
+    static ShortVector signed(MemorySegment qs, int o) {
         return (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE).convertShape(VectorOperators.B2S, SH, 0);
     }
 
     /** The {@code 2H} unsigned bytes at {@code o}, widened to short lanes. */
-    private static ShortVector unsigned(MemorySegment qs, int o) {
+    static ShortVector unsigned(MemorySegment qs, int o) {
         return (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
     }

@@ -92,11 +92,15 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         workers.close();
     }
 
-    /** Lane-packed ({@link LanePacked}) where {@code q8Activations} and the type and vector shape allow it. */
+    /**
+     * Lane-packed ({@link LanePacked} for Q4_0 and Q8_0, {@link KPacked} for Q4_K, Q5_K and Q6_K) where
+     * {@code q8Activations} and the type and vector shape allow it.
+     */
     @Override
     public CpuMatrix matrix(Tensor w, java.lang.foreign.Arena repackInto) {
         if (repackInto != null && repackedBytes(w) > 0) {
-            return new CpuMatrix.Lanes(this, LanePacked.of(w, workers, repackInto), w);
+            return LanePacked.supports(w) ? new CpuMatrix.Lanes(this, LanePacked.of(w, workers, repackInto), w)
+                    : new CpuMatrix.KLanes(this, KPacked.of(w, workers, repackInto), w);
         }
         return new CpuMatrix.Mapped(this, w);
     }
@@ -108,14 +112,17 @@ public final class VectorOps implements CpuOps, AutoCloseable {
 
     /** Bytes {@link #matrix} allocates for {@code w} on ops with {@code q8Activations} (0: it stays mapped). */
     static long repackedBytes(Tensor w, boolean q8Activations) {
-        return q8Activations && LanePacked.supports(w) ? LanePacked.bytes(w) : 0;
+        if (!q8Activations) {
+            return 0;
+        }
+        return LanePacked.supports(w) ? LanePacked.bytes(w) : KPacked.supports(w) ? KPacked.bytes(w) : 0;
     }
 
     /** The ops in words: vector width, threads and the activation type of the repacked products. */
     public String describe() {
         return "CPU, Java Vector API (" + Vec.F.vectorBitSize() + "-bit), " + threads() + " thread"
                 + (threads() == 1 ? "" : "s")
-                + (q8Activations ? ", Q4_0/Q8_0 decode on 8-bit activations" : ", f32 activations");
+                + (q8Activations ? ", Q4_0/Q8_0/K-quant decode on 8-bit activations" : ", f32 activations");
     }
 
     @Override
@@ -193,6 +200,28 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         } else {
             // A group is a panel (LanePacked.R == Tiles.P).
             panels(out, rows, cols, x, nTokens, () -> (r, nr, tileT) -> LaneKernels.dequantize(p, r / Tiles.P, tileT));
+        }
+    }
+
+    /**
+     * {@link #matmul(float[], Tensor, float[], int)} on a Q4_K, Q5_K or Q6_K weight {@code w} also repacked with its
+     * rows across lanes ({@link KPacked} {@code p}). One token: the activations are quantized to 8 bits per
+     * super-block ({@link Q8Activations}) and the integer kernel runs ({@link ScalarOps#matVecQ8K}'s results, bit
+     * for bit); several: each group of rows dequantized column by column ({@link KLaneKernels#dequantize}) and
+     * multiplied in float, the same bits as the other layouts' batched path.
+     */
+    void matmul(float[] out, KPacked p, Tensor w, float[] x, int nTokens) {
+        int[] rc = Checks.matmul(out, w, x, nTokens);
+        int rows = rc[0];
+        int cols = rc[1];
+        if (nTokens == 1) {
+            int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * KPacked.H));
+            Q8Activations a = Q8Activations.of(x, 0, cols, p.type());
+            workers.forRange((rows + KPacked.H - 1) / KPacked.H, grain, (g0, g1) ->
+                    KLaneKernels.matVec(p, g0, g1, a, out));
+        } else {
+            // A panel is two groups (KPacked.R == Tiles.P).
+            panels(out, rows, cols, x, nTokens, () -> (r, nr, tileT) -> KLaneKernels.dequantize(p, r / Tiles.P, tileT));
         }
     }
 
