@@ -1,7 +1,6 @@
 package dev.llama4j.backend.cpu;
 
 import static dev.llama4j.backend.cpu.LaneKernels.high;
-import static dev.llama4j.backend.cpu.LaneKernels.signed;
 import static dev.llama4j.backend.cpu.LaneKernels.unsigned;
 
 import java.lang.foreign.MemorySegment;
@@ -87,7 +86,9 @@ final class KLaneKernels {
     }
 
     private static void q5(KPacked w, int g0, int g1, Q8Activations a, float[] out) {
-        int[] xp = a.xp();
+        int[] px = a.px();
+        int[] py = a.py();
+        int[] start = a.s8();
         int[] sums = a.sums();
         float[] dx = a.dx();
         int nb = w.nb();
@@ -101,9 +102,9 @@ final class KLaneKernels {
                 IntVector isum = IntVector.zero(Vec.I);
                 IntVector msum = isum;
                 for (int j = 0, s = 8 * b; j < 8; j++, s++) {
-                    ShortVector acc = ShortVector.zero(LaneKernels.SH);
-                    for (int i = 16 * s, end = i + 16; i < end; i++, o += 2 * H) {
-                        acc = signed(qs, o).mul(IntVector.broadcast(Vec.I, xp[i]).reinterpretAsShorts()).add(acc);
+                    ShortVector acc = IntVector.broadcast(Vec.I, start[s]).reinterpretAsShorts();
+                    for (int i = 8 * s, end = i + 8; i < end; i++, o += 4 * H) {
+                        acc = quad(qs, o, px[i], py[i]).add(acc);
                     }
                     IntVector v = lanes(acc).add(16 * sums[s]);
                     isum = isum.add(v.mul(Vec.bytes(m, mo + 8 * H + j * H)));
@@ -116,7 +117,9 @@ final class KLaneKernels {
     }
 
     private static void q6(KPacked w, int g0, int g1, Q8Activations a, float[] out) {
-        int[] xp = a.xp();
+        int[] px = a.px();
+        int[] py = a.py();
+        int[] start = a.s8();
         float[] dx = a.dx();
         int nb = w.nb();
         int mb = KPacked.metaBytes(w.type()) * H;
@@ -128,9 +131,9 @@ final class KLaneKernels {
             for (int b = 0, mo = 0; b < nb; b++, mo += mb) {
                 IntVector isum = IntVector.zero(Vec.I);
                 for (int j = 0, s = 16 * b; j < 16; j++, s++) {
-                    ShortVector acc = ShortVector.zero(LaneKernels.SH);
-                    for (int i = 8 * s, end = i + 8; i < end; i++, o += 2 * H) {
-                        acc = signed(qs, o).mul(IntVector.broadcast(Vec.I, xp[i]).reinterpretAsShorts()).add(acc);
+                    ShortVector acc = IntVector.broadcast(Vec.I, start[s]).reinterpretAsShorts();
+                    for (int i = 4 * s, end = i + 4; i < end; i++, o += 4 * H) {
+                        acc = quad(qs, o, px[i], py[i]).add(acc);
                     }
                     isum = isum.add(lanes(acc).mul(Vec.bytes(m, mo + 4 * H + j * H)));
                 }
@@ -139,6 +142,16 @@ final class KLaneKernels {
             }
             store(f, out, g * H, w.rows());
         }
+    }
+
+    /**
+     * The {@code 4H} bytes at {@code o} as {@code 2H} short lanes {@code v = qa | qb << 8} times the coefficient
+     * pairs {@code px} ({@code xa}) and {@code py} ({@code xb − 256·xa}): {@code qa·xa + qb·xb} per lane, modulo 2^16.
+     */
+    private static ShortVector quad(MemorySegment qs, int o, int px, int py) {
+        ShortVector v = ShortVector.fromMemorySegment(LaneKernels.SH, qs, o, Vec.LE);
+        return v.mul(IntVector.broadcast(Vec.I, px).reinterpretAsShorts())
+                .add(v.lanewise(VectorOperators.LSHR, 8).mul(IntVector.broadcast(Vec.I, py).reinterpretAsShorts()));
     }
 
     /** A row's two short lanes, each sign-extended, added as ints (their sum may not fit 16 bits). */
@@ -197,8 +210,8 @@ final class KLaneKernels {
                     int c = (s * len) * R + h * H;
                     switch (w.type()) {
                         case Q4_K -> nibbles(qs, s, ds, dm, tileT, c);
-                        case Q5_K -> bytes(qs, s * len / 2, len / 2, 16, ds, dm, tileT, c);
-                        default -> bytes(qs, s * len / 2, len / 2, 0, ds, null, tileT, c);
+                        case Q5_K -> bytes(qs, s * len / 4, len / 4, 0, ds, dm, tileT, c);
+                        default -> bytes(qs, s * len / 4, len / 4, 32, ds, null, tileT, c);
                     }
                 }
             }
@@ -220,25 +233,19 @@ final class KLaneKernels {
     }
 
     /**
-     * {@code pairs} pairs of weights of a group (signed bytes plus {@code off}: the unsigned quant for Q5_K,
-     * {@code q − 32} for Q6_K) from pair {@code i0} on: columns from {@code c} on, {@code d·q − dm}
-     * ({@code dm == null}: {@code d·q}).
+     * {@code quads} quads of weights of a group (unsigned bytes, four to a row) from quad {@code t0} on, minus
+     * {@code off} (Q6_K's 32, else 0): columns from {@code c} on, {@code d·(q − off) − dm} ({@code dm == null}:
+     * {@code d·(q − off)}).
      */
-    private static void bytes(MemorySegment qs, int i0, int pairs, int off, FloatVector d, FloatVector dm,
+    private static void bytes(MemorySegment qs, int t0, int quads, int off, FloatVector d, FloatVector dm,
                               float[] tileT, int c) {
-        for (int i = 0; i < pairs; i++) {
-            // Lane k: position 2i's signed byte in the low 8 bits, position 2i + 1's above, sign-extended.
-            IntVector v = (IntVector) ByteVector.fromMemorySegment(BH, qs, (i0 + i) * 2 * H, Vec.LE)
-                    .reinterpretAsShorts().convertShape(VectorOperators.S2I, Vec.I, 0);
-            FloatVector lo = Vec.toFloat(v.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24)
-                    .add(off)).mul(d);
-            FloatVector hi = Vec.toFloat(v.lanewise(VectorOperators.ASHR, 8).add(off)).mul(d);
-            if (dm != null) {
-                lo = lo.sub(dm);
-                hi = hi.sub(dm);
+        for (int t = 0; t < quads; t++) {
+            // Lane k: the four bytes of the group's row k, weights 4t .. 4t+3 from the low byte up.
+            IntVector v = IntVector.fromMemorySegment(Vec.I, qs, (t0 + t) * 4 * H, Vec.LE);
+            for (int e = 0; e < 4; e++) {
+                FloatVector w = Vec.toFloat(v.lanewise(VectorOperators.LSHR, 8 * e).and(0xFF).sub(off)).mul(d);
+                (dm == null ? w : w.sub(dm)).intoArray(tileT, c + (4 * t + e) * R);
             }
-            lo.intoArray(tileT, c + 2 * i * R);
-            hi.intoArray(tileT, c + (2 * i + 1) * R);
         }
     }
 }

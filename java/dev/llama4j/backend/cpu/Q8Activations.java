@@ -70,23 +70,24 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] sums, int[] px, 
         }
         boolean k = weights != GgmlType.Q4_0 && weights != GgmlType.Q8_0;
         boolean nibbles = weights == GgmlType.Q4_0 || weights == GgmlType.Q4_K;
+        boolean quads = weights == GgmlType.Q5_K || weights == GgmlType.Q6_K;
         int nb = cols / 32;
         int scaleBlock = k ? 256 : 32;
         short[] xq = new short[cols];
         float[] dx = new float[cols / scaleBlock];
         float[] sx8 = k ? null : new float[nb];
         int[] sums = k ? new int[nb] : null;
-        int[] px = nibbles ? new int[cols / 4] : null;
-        int[] py = nibbles ? new int[cols / 4] : null;
-        int[] s8 = nibbles ? new int[nb] : null;
-        int[] xp = nibbles ? null : new int[cols / 2];
+        int[] px = nibbles || quads ? new int[cols / 4] : null;
+        int[] py = nibbles || quads ? new int[cols / 4] : null;
+        int[] s8 = nibbles ? new int[nb] : quads ? new int[cols / (weights == GgmlType.Q6_K ? 16 : 32)] : null;
+        int[] xp = weights == GgmlType.Q8_0 ? new int[cols / 2] : null;
         for (int s = 0; s < dx.length; s++) {
             float amax = amax(x, off + s * scaleBlock, scaleBlock);
             float id = amax == 0.0f ? 0.0f : 127.0f / amax;
             // q8_0: max|x| / 127; q8_K: 1 / id (0 for an all-zero super-block, as llama.cpp's d).
             dx[s] = k ? (amax == 0.0f ? 0.0f : 1.0f / id) : amax / 127.0f;
             for (int b = s * scaleBlock / 32, end = b + scaleBlock / 32; b < end; b++) {
-                int sum = block(x, off + b * 32, id, b, nibbles, xq, px, py, s8, xp);
+                int sum = block(x, off + b * 32, id, b, nibbles, xq, nibbles ? px : null, py, s8, xp);
                 if (k) {
                     sums[b] = sum;
                 } else {
@@ -94,7 +95,39 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] sums, int[] px, 
                 }
             }
         }
+        if (quads) {
+            quads(xq, weights == GgmlType.Q6_K ? 16 : 32, weights == GgmlType.Q6_K ? 32 : 16, px, py, s8);
+        }
         return new Q8Activations(xq, dx, sx8, sums, px, py, s8, xp);
+    }
+
+    /**
+     * The arrangement for unsigned bytes four to a row and short-lane pair ({@link KPacked}'s Q5_K and Q6_K): a
+     * lane holds the bytes {@code qa | qb << 8} of two weights, and {@code v·xa + (v >>> 8)·(xb − 256·xa)} is
+     * {@code qa·xa + qb·xb} modulo 2^16. For quad {@code t} ({@code xq[4t..4t+3] = a, b, c, d}), {@code px[t]}
+     * packs {@code a} and {@code c}, {@code py[t]} packs {@code b − 256a} and {@code d − 256c}: the coefficients of
+     * a row's even lane (weights {@code 4t, 4t+1}) and odd lane ({@code 4t+2, 4t+3}). {@code start[s]} packs the
+     * offset's share {@code −off·Σ xq} over sub-block {@code s}'s ({@code len} weights) even-lane weights and over
+     * its odd-lane ones.
+     */
+    private static void quads(short[] xq, int len, int off, int[] px, int[] py, int[] start) {
+        for (int e = 0; e < xq.length; e += 2 * Vec.L) {
+            // Int lane p: xq[e + 2p] low, xq[e + 2p + 1] high; the even positions of a quad pair up as px's halves.
+            IntVector v = ShortVector.fromArray(LaneKernels.SH, xq, e).reinterpretAsInts();
+            IntVector lo = v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16);
+            IntVector hi = v.lanewise(VectorOperators.ASHR, 16).sub(lo.lanewise(VectorOperators.LSHL, 8));
+            ((ShortVector) lo.convertShape(VectorOperators.I2S, Vec.S, 0)).reinterpretAsInts().intoArray(px, e / 4);
+            ((ShortVector) hi.convertShape(VectorOperators.I2S, Vec.S, 0)).reinterpretAsInts().intoArray(py, e / 4);
+        }
+        for (int s = 0; s < start.length; s++) {
+            int even = 0;
+            int odd = 0;
+            for (int e = s * len; e < s * len + len; e += 4) {
+                even += xq[e] + xq[e + 1];
+                odd += xq[e + 2] + xq[e + 3];
+            }
+            start[s] = pack(-off * even, -off * odd);
+        }
     }
 
     /** The largest magnitude of {@code x[o .. o+n)}, {@code n} a multiple of 32. */
@@ -123,8 +156,10 @@ record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] sums, int[] px, 
             los.intoArray(xq, b * 32 + i);
             his.intoArray(xq, b * 32 + i + 16);
             if (!nibbles) {
-                los.reinterpretAsInts().intoArray(xp, b * 16 + i / 2);
-                his.reinterpretAsInts().intoArray(xp, b * 16 + 8 + i / 2);
+                if (xp != null) {
+                    los.reinterpretAsInts().intoArray(xp, b * 16 + i / 2);
+                    his.reinterpretAsInts().intoArray(xp, b * 16 + 8 + i / 2);
+                }
                 continue;
             }
             IntVector y = hi.sub(lo.lanewise(VectorOperators.LSHL, 4));

@@ -266,9 +266,25 @@ class KLanePackedTest {
                 }
                 assertEquals(q40.px().length, a.px().length);
             } else {
-                for (int i = 0; i < 512; i++) {
-                    assertEquals(a.xq()[2 * i], (short) a.xp()[i], "xp low half " + i);
-                    assertEquals(a.xq()[2 * i + 1], (short) (a.xp()[i] >> 16), "xp high half " + i);
+                short[] q = a.xq();
+                for (int i = 0; i < 256; i++) {
+                    assertEquals(q[4 * i], (short) a.px()[i], "px low half " + i);
+                    assertEquals(q[4 * i + 2], (short) (a.px()[i] >> 16), "px high half " + i);
+                    assertEquals((short) (q[4 * i + 1] - 256 * q[4 * i]), (short) a.py()[i], "py low half " + i);
+                    assertEquals((short) (q[4 * i + 3] - 256 * q[4 * i + 2]), (short) (a.py()[i] >> 16),
+                            "py high half " + i);
+                }
+                int len = t == GgmlType.Q6_K ? 16 : 32;
+                int off = t == GgmlType.Q6_K ? 32 : 16;
+                for (int s = 0; s < 1024 / len; s++) {
+                    int even = 0;
+                    int odd = 0;
+                    for (int e = s * len; e < s * len + len; e++) {
+                        even += e % 4 < 2 ? q[e] : 0;
+                        odd += e % 4 < 2 ? 0 : q[e];
+                    }
+                    assertEquals(-off * even, (short) a.s8()[s], "start, even lanes, sub-block " + s);
+                    assertEquals(-off * odd, a.s8()[s] >> 16, "start, odd lanes, sub-block " + s);
                 }
             }
         }
