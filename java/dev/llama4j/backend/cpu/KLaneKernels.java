@@ -3,6 +3,7 @@ package dev.llama4j.backend.cpu;
 import static dev.llama4j.backend.cpu.LaneKernels.high;
 import static dev.llama4j.backend.cpu.LaneKernels.unsigned;
 
+import dev.llama4j.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -50,10 +51,12 @@ final class KLaneKernels {
         }
     }
 
+    // q4 and q5 differ only in the sub-block's inner loop; one method for both, branching per sub-block, measured
+    // 15-25% slower for Q4_K (the A/B in docs/benchmarks.md), so each keeps its own.
     private static void q4(KPacked w, int g0, int g1, Q8Activations a, float[] out) {
         int[] px = a.px();
         int[] py = a.py();
-        int[] s8 = a.s8();
+        int[] start = a.s8();
         int[] sums = a.sums();
         float[] dx = a.dx();
         int nb = w.nb();
@@ -67,7 +70,7 @@ final class KLaneKernels {
                 IntVector isum = IntVector.zero(Vec.I);
                 IntVector msum = isum;
                 for (int j = 0, s = 8 * b; j < 8; j++, s++) {
-                    ShortVector acc = IntVector.broadcast(Vec.I, s8[s]).reinterpretAsShorts();
+                    ShortVector acc = IntVector.broadcast(Vec.I, start[s]).reinterpretAsShorts();
                     for (int i = 8 * s, end = i + 8; i < end; i++, o += 2 * H) {
                         ShortVector q = unsigned(qs, o);
                         acc = q.mul(IntVector.broadcast(Vec.I, px[i]).reinterpretAsShorts())
@@ -191,7 +194,7 @@ final class KLaneKernels {
      * each product rounded.
      */
     static void dequantize(KPacked w, int p, float[] tileT) {
-        boolean q6 = w.type() == dev.llama4j.gguf.GgmlType.Q6_K;
+        boolean q6 = w.type() == GgmlType.Q6_K;
         int ns = KBlocks.subBlocks(w.type());
         int len = KBlocks.QK / ns;
         int mb = KPacked.metaBytes(w.type()) * H;

@@ -82,7 +82,7 @@ record KPacked(GgmlType type, int rows, int cols, int nb, MemorySegment qs, Memo
         return groups * R * (t.ne()[0] / QK) * (quantBytes(t.type()) + metaBytes(t.type()));
     }
 
-    /** Whether {@code t} can be repacked and run by {@link KLaneKernels} on this hardware (256-bit vectors or wider). */
+    /** Whether {@code t} can be repacked and run by {@link KLaneKernels} here (256-bit vectors or wider). */
     static boolean supports(Tensor t) {
         return KBlocks.decodes(t.type()) && t.ne().length == 2 && Vec.L >= 8 && Vec.B != null
                 && t.ne()[0] % QK == 0 && t.ne()[1] <= Integer.MAX_VALUE

@@ -96,7 +96,8 @@ class KLanePackedTest {
             float[] deq = Dequant.dequantize(f.tensor("deq." + w.name().substring(2)));
             for (int r = 0; r < 8; r++) {
                 for (int c = 0; c < 256; c++) {
-                    assertEquals(Float.floatToRawIntBits(deq[r * 256 + c]), Float.floatToRawIntBits(tile[c * KPacked.R + r]),
+                    assertEquals(Float.floatToRawIntBits(deq[r * 256 + c]),
+                            Float.floatToRawIntBits(tile[c * KPacked.R + r]),
                             type + " dequantized row " + r + " column " + c);
                 }
             }
@@ -130,7 +131,8 @@ class KLanePackedTest {
                     mag += Math.abs(wf[r * cols + c] * x[c]);
                 }
                 double e = Math.abs(q8[r] - f32[r]);
-                assertTrue(e <= bound + 1e-5 * mag, type + " " + cols + " row " + r + ": off by " + e + ", bound " + bound);
+                assertTrue(e <= bound + 1e-5 * mag,
+                        type + " " + cols + " row " + r + ": off by " + e + ", bound " + bound);
             }
             double rel = RandomTensors.relL2(q8, f32, 67);
             assertTrue(rel > 0 && rel < 0.05, type + " relative L2 " + rel);
@@ -140,25 +142,8 @@ class KLanePackedTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q5_K", "Q6_K"})
     void batchIsTheGgufLayoutBatchBitForBit(GgmlType type) {
-        Random rnd = new Random(23);
-        for (int cols : COLS) {
-            for (int rows : ROWS) {
-                Tensor w = RandomTensors.matrix(type, rows, cols, rnd);
-                KPacked p = pack(w);
-                for (int nTokens : new int[] {2, 5}) {
-                    float[] x = RandomTensors.floats(nTokens * cols, rnd);
-                    float[] ref = new float[nTokens * rows];
-                    float[] a = new float[nTokens * rows];
-                    float[] b = new float[nTokens * rows];
-                    one.matmul(ref, w, x, nTokens);
-                    one.matmul(a, p, w, x, nTokens);
-                    three.matmul(b, p, w, x, nTokens);
-                    String what = type + " " + rows + "x" + cols + " tokens " + nTokens;
-                    assertArrayEquals(ref, a, what + ": lane-packed vs GGUF layout");
-                    assertArrayEquals(a, b, what + ": 1 vs 3 threads");
-                }
-            }
-        }
+        RepackedForms.assertBatchIsTheGgufLayouts(type, COLS, ROWS, new int[] {2, 5}, new Random(23), one, three,
+                memory);
     }
 
     /**
