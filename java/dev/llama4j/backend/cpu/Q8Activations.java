@@ -27,8 +27,10 @@ import jdk.incubator.vector.VectorOperators;
  * {@code xq[2i]} and {@code xq[2i+1] − 4096·y[2i]} (modulo 2^16), the second term cancelling, in the sum of the
  * two lanes, what the even lane picks up from the odd byte when the kernel shifts the pair as one int.
  * {@code s8[b]} packs the offset's share {@code −8·Σ (xq[p] + xq[p+16])} over the even positions {@code p < 16}
- * (low 16 bits) and over the odd ones (high 16 bits): the start value of those lanes' sums. For weights widened to
- * a byte per element (Q8_0, Q5_K, Q6_K), {@code xp[i]} packs {@code xq[2i]} and {@code xq[2i+1]}: {@code xq} read
+ * (low 16 bits) and over the odd ones (high 16 bits): the start value of those lanes' sums. For Q5_K and Q6_K,
+ * whose repack holds a byte per weight, four of a row after each other, the same three fields hold the quad
+ * arrangement instead ({@code quads} below: coefficients per four weights, start values per sub-block of 32 or 16).
+ * For Q8_0, widened a byte per short lane, {@code xp[i]} packs {@code xq[2i]} and {@code xq[2i+1]}: {@code xq} read
  * as int pairs.
  *
  * <p>Only the fields for the weight type given to {@link #of} are built (the others are {@code null}): it is made
@@ -38,10 +40,11 @@ import jdk.incubator.vector.VectorOperators;
  * @param dx   the scales: per block of 32 (Q4_0, Q8_0) or per super-block of 256 (K-quants)
  * @param sx8  Q4_0, Q8_0: eight times each block's sum of {@code xq}
  * @param sums K-quants: each block's (of 32) sum of {@code xq}
- * @param px   Q4_0, Q4_K: {@code cols / 4} packed pairs of whole-byte coefficients, see above
- * @param py   Q4_0, Q4_K: {@code cols / 4} packed pairs of high-nibble coefficients
- * @param s8   Q4_0, Q4_K: per block, the packed pair of offset shares, see above
- * @param xp   Q8_0, Q5_K, Q6_K: {@code cols / 2} plain pairs of {@code xq}
+ * @param px   Q4_0, Q4_K: {@code cols / 4} packed pairs of whole-byte coefficients, see above; Q5_K, Q6_K: of
+ *             low-byte coefficients
+ * @param py   Q4_0, Q4_K: {@code cols / 4} packed pairs of high-nibble coefficients; Q5_K, Q6_K: of high-byte ones
+ * @param s8   Q4_0, Q4_K: per block, the packed pair of offset shares, see above; Q5_K, Q6_K: per sub-block
+ * @param xp   Q8_0: {@code cols / 2} plain pairs of {@code xq}
  */
 record Q8Activations(short[] xq, float[] dx, float[] sx8, int[] sums, int[] px, int[] py, int[] s8, int[] xp) {
 

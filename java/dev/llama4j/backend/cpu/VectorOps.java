@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * fixed pool of threads, rows of a matrix split across them. Matrix products go through one row loop over a
  * per-type {@link RowDot}: fast paths that dot the quantized blocks directly for F32, F16, BF16, Q8_0, Q4_0, Q4_K
  * and Q6_K, and a generic block-dot (dequantize, dot) for every other type; weights repacked at load
- * ({@link Packed}, {@link LanePacked}) have their own kernels. Batches of tokens ({@code nTokens > 1}) dequantize
+ * ({@link LanePacked}, {@link KPacked}) have their own kernels. Batches of tokens ({@code nTokens > 1}) dequantize
  * panels of 32 rows once and multiply them with the tokens in {@link Tiles}. Attention over a float32 cache
  * scores 16 positions per vector from its transposed key blocks, the query heads of a KV head sharing them.
  *
@@ -44,10 +44,11 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     }
 
     /**
-     * {@code threads} worker threads (including the caller). With {@code q8Activations}, Q4_0 and Q8_0 matrices are
-     * lane-packed at load ({@link #matrix}) and a product with one token's activations quantizes them to 8 bits
-     * per block of 32 and runs an integer kernel (llama.cpp's way); without, every product keeps float32
-     * activations on the mapped tensor (the results a float32 reference gives).
+     * {@code threads} worker threads (including the caller). With {@code q8Activations}, Q4_0, Q8_0, Q4_K, Q5_K and
+     * Q6_K matrices are lane-packed at load ({@link #matrix}) and a product with one token's activations quantizes
+     * them to 8 bits (per block of 32, or per super-block of 256 for the K-quants) and runs an integer kernel
+     * (llama.cpp's way); without, every product keeps float32 activations on the mapped tensor (the results a
+     * float32 reference gives).
      */
     public VectorOps(int threads, boolean q8Activations) {
         this(threads, true, q8Activations);
