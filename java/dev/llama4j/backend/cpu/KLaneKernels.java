@@ -23,11 +23,15 @@ import jdk.incubator.vector.VectorSpecies;
  *       {@code S = Σ (q − 8)·xq}, at most 32·8·127 in magnitude, exact modulo 2^16 in a row's two lanes added; as
  *       ints, {@code S + 8·Σxq} is the sub-block's {@code Σ q·xq}, times the rows' scales {@code sc} into
  *       {@code isum}, and the rows' mins times {@code Σxq} out of {@code msum}.</li>
- *   <li>Q5_K, per sub-block of 32: signed bytes {@code q − 16} widened to short lanes times broadcast pairs of
- *       {@code xq} ({@link Q8Activations#xp}), 16 products per lane, at most 16·16·127 = 32512 in magnitude; each
- *       lane sign-extended, a row's two added, plus {@code 16·Σxq}: {@code Σ q·xq}, then scales and mins as Q4_K.</li>
- *   <li>Q6_K, per sub-block of 16: signed bytes {@code q − 32} the same way, 8 products per lane (at most 8·32·127);
- *       the sum {@code Σ (q − 32)·xq} times the rows' signed scales into {@code isum}.</li>
+ *   <li>Q6_K, per sub-block of 16: 4 quad steps. A quad step loads {@code 4H} bytes as {@code 2H} short lanes
+ *       {@code v = qa | qb << 8} (a row's weights {@code 4t, 4t+1} in its even lane, {@code 4t+2, 4t+3} in its odd
+ *       one, unsigned) and adds {@code v·xa + (v >>> 8)·(xb − 256·xa) = qa·xa + qb·xb} (modulo 2^16) with the
+ *       broadcast coefficient pairs of {@link Q8Activations}' quads. The lanes, started at {@code −32·Σxq} of their
+ *       weights, end with {@code Σ (q − 32)·xq} over 8 weights, at most 8·32·127 = 32512 in magnitude: each
+ *       sign-extended, a row's two added, times the rows' signed scales into {@code isum}.</li>
+ *   <li>Q5_K, per sub-block of 32: 8 quad steps, lanes started at {@code −16·Σxq}, 16 weights each (at most
+ *       16·16·127); a row's two lanes added plus {@code 16·Σxq} is {@code Σ q·xq}, then scales and mins as
+ *       Q4_K.</li>
  * </ul>
  * Every integer is exact (|isum| < 2^25, |msum| < 2^18); per super-block, in float,
  * {@code acc = fma(isum, d·dx, acc)} then {@code acc = fma(−msum, dmin·dx, acc)}, the reference's operations.
@@ -52,7 +56,7 @@ final class KLaneKernels {
     }
 
     // q4 and q5 differ only in the sub-block's inner loop; one method for both, branching per sub-block, measured
-    // 15-25% slower for Q4_K (the A/B in docs/benchmarks.md), so each keeps its own.
+    // about 20% slower for Q4_K (the A/B in docs/benchmarks.md), so each keeps its own.
     private static void q4(KPacked w, int g0, int g1, Q8Activations a, float[] out) {
         int[] px = a.px();
         int[] py = a.py();
@@ -107,8 +111,8 @@ final class KLaneKernels {
                 for (int j = 0, s = 8 * b; j < 8; j++, s++) {
                     ShortVector acc = IntVector.broadcast(Vec.I, start[s]).reinterpretAsShorts();
                     for (int i = 8 * s, end = i + 8; i < end; i++, o += 4 * H) {
-                        // The quad step (below), written out: a helper taking vectors can be compiled on its own
-                        // first and then not inlined, its vectors boxed on every call (seen: 38 to 60 us a run).
+                        // The quad step, written out: as a helper taking vectors it was at times compiled on its
+                        // own first and then not inlined, its vectors boxed on every call (38 to 60 us a run).
                         ShortVector v = ShortVector.fromMemorySegment(LaneKernels.SH, qs, o, Vec.LE);
                         acc = v.mul(IntVector.broadcast(Vec.I, px[i]).reinterpretAsShorts())
                                 .add(v.lanewise(VectorOperators.LSHR, 8)
@@ -156,12 +160,6 @@ final class KLaneKernels {
             store(f, out, g * H, w.rows());
         }
     }
-
-    /*
-     * The quad step of q5 and q6: the 4H bytes at o as 2H short lanes v = qa | qb << 8 (a row's weights 4t, 4t+1 in
-     * its even lane, 4t+2, 4t+3 in its odd one) times the coefficient pairs px (xa) and py (xb − 256·xa):
-     * v·xa + (v >>> 8)·(xb − 256·xa) = qa·xa + qb·xb per lane, modulo 2^16 (Q8Activations' quads).
-     */
 
     /** A row's two short lanes, each sign-extended, added as ints (their sum may not fit 16 bits). */
     private static IntVector lanes(ShortVector s) {
