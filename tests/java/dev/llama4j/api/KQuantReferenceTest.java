@@ -6,6 +6,7 @@ import static dev.llama4j.api.Q8ActivationsReferenceTest.ints;
 import static dev.llama4j.api.Q8ActivationsReferenceTest.maxDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,7 +56,7 @@ class KQuantReferenceTest {
              CpuBackend bq = CpuBackend.vector(2, false, true); CpuBackend bf = CpuBackend.vector(2, false, false)) {
             Llama q8 = Llama.load(file, bq);
             Llama f32 = Llama.load(file, bf);
-            assertTrue(bq.repackedBytes() > 0, "the K-quant matrices are lane-packed");
+            assumeTrue(bq.repackedBytes() > 0, "the K-quant lane kernels need 256-bit vectors or wider");
             assertEquals(0, bf.repackedBytes(), "float activations run on the mapped K-quant blocks");
             Follow all = new Follow();
             for (JsonNode c : lc.get("cases")) {

@@ -286,6 +286,7 @@ class KLanePackedTest {
         assertEquals(KPacked.bytes(w), VectorOps.repackedBytes(w, true));
         assertEquals(0, VectorOps.repackedBytes(w, false));
         long perRow = type == GgmlType.Q4_K ? 152 : type == GgmlType.Q5_K ? 280 : 276;
-        assertEquals(3 * KPacked.R * 3 * perRow, KPacked.bytes(w), "3 panels of R rows, 3 super-blocks each");
+        long panels = (67 + KPacked.R - 1) / KPacked.R;
+        assertEquals(panels * KPacked.R * 3 * perRow, KPacked.bytes(w), "whole panels of R rows, 3 super-blocks each");
     }
 }
