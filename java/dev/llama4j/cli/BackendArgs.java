@@ -13,8 +13,9 @@ final class BackendArgs {
     Integer threads;
 
     @Option(names = "--activations", defaultValue = "q8", paramLabel = "q8|f32",
-            description = "CPU: activations entering Q4_0 and Q8_0 matrix-vector products, quantized to 8 bits"
-                    + " per block of 32 like llama.cpp (q8, fastest) or kept in float32 (f32, the float references'"
+            description = "CPU: activations entering Q4_0, Q8_0, Q4_K, Q5_K and Q6_K matrix-vector products,"
+                    + " quantized to 8 bits per block of 32 (256 for K-quants) like llama.cpp (q8, fastest) or kept"
+                    + " in float32 (f32, the float references'"
                     + " tokens) (default: ${DEFAULT-VALUE}).")
     String activations;
 

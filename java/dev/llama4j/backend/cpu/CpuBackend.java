@@ -20,9 +20,9 @@ import java.util.WeakHashMap;
 /**
  * The CPU backend: computes through a {@link CpuOps} implementation — {@link VectorOps} (Java Vector API,
  * multithreaded) in normal use, {@link ScalarOps} (the reference) in tests. Each weight matrix takes the form the
- * ops multiply fastest ({@link CpuOps#matrix}): Q4_0 and Q8_0 are lane-packed off the Java heap at load, and then
- * the mapped file's pages of that tensor are released (the OS keeps them in its page cache, outside this process);
- * other types are computed on the mapped file in place. With {@code mapped}, nothing is repacked: every product
+ * ops multiply fastest ({@link CpuOps#matrix}): Q4_0, Q8_0, Q4_K, Q5_K and Q6_K are lane-packed off the Java heap at
+ * load, and then the mapped file's pages of that tensor are released (the OS keeps them in its page cache, outside
+ * this process); other types are computed on the mapped file in place. With {@code mapped}, nothing is repacked: every product
  * reads the mapped file (any model size runs, slowly when it exceeds memory). KV caches live off the heap too.
  */
 public final class CpuBackend implements Backend, BandwidthProbe {
@@ -48,15 +48,16 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     /** What the products stream: repacked copies and mapped tensors. */
     private final List<MemorySegment> streamed = new ArrayList<>();
 
-    /** The fast backend on {@code threads} threads, Q4_0/Q8_0 decode on 8-bit activations (the default). */
+    /** The fast backend on {@code threads} threads, Q4_0/Q8_0/K-quant decode on 8-bit activations (the default). */
     public static CpuBackend vector(int threads, boolean kvF16) {
         return vector(threads, kvF16, true);
     }
 
     /**
      * The fast backend on {@code threads} threads. With {@code q8Activations}, a Q4_0 or Q8_0 matrix times one token's
-     * activations quantizes them to 8 bits per block of 32 and runs an integer kernel (llama.cpp's way, about
-     * twice as fast); without, every product keeps float32 activations (the results a float32 reference gives).
+     * activations quantizes them to 8 bits per block of 32 (a Q4_K, Q5_K or Q6_K matrix: per super-block of 256) and
+     * runs an integer kernel (llama.cpp's way, about twice as fast); without, every product keeps float32
+     * activations (the results a float32 reference gives).
      */
     public static CpuBackend vector(int threads, boolean kvF16, boolean q8Activations) {
         return vector(threads, kvF16, q8Activations, false);

@@ -7,9 +7,9 @@ import java.util.List;
 /**
  * A weight matrix in the form its products run on, chosen once at load by the ops ({@link CpuOps#matrix}): the
  * mapped tensor itself ({@link Mapped}), or a copy repacked off the Java heap for a faster kernel
- * ({@link Lanes}).
+ * ({@link Lanes} for Q4_0 and Q8_0, {@link KLanes} for Q4_K, Q5_K and Q6_K).
  */
-sealed interface CpuMatrix permits CpuMatrix.Mapped, CpuMatrix.Lanes {
+sealed interface CpuMatrix permits CpuMatrix.Mapped, CpuMatrix.Lanes, CpuMatrix.KLanes {
 
     /** The weight as the model file holds it. */
     Tensor tensor();
@@ -48,6 +48,24 @@ sealed interface CpuMatrix permits CpuMatrix.Mapped, CpuMatrix.Lanes {
         @Override
         public List<MemorySegment> data() {
             return List.of(packed.qs(), packed.d());
+        }
+
+        @Override
+        public boolean repacked() {
+            return true;
+        }
+    }
+
+    /** Products on the {@link KPacked} copy through {@code ops}'s 8-bit-activation kernels. */
+    record KLanes(VectorOps ops, KPacked packed, Tensor tensor) implements CpuMatrix {
+        @Override
+        public void matmul(float[] out, float[] x, int nTokens) {
+            ops.matmul(out, packed, tensor, x, nTokens);
+        }
+
+        @Override
+        public List<MemorySegment> data() {
+            return List.of(packed.qs(), packed.meta());
         }
 
         @Override

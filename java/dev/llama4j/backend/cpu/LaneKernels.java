@@ -35,7 +35,7 @@ final class LaneKernels {
     /** The {@code 4H} bytes of both halves' two positions: a float vector's shape. */
     private static final VectorSpecies<Byte> BW = VectorSpecies.of(byte.class, Vec.F.vectorShape());
     /** {@code 2H} short lanes: a float vector's shape. */
-    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, Vec.F.vectorShape());
+    static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, Vec.F.vectorShape());
 
     /** {@code out[r] = row r · x} for the rows of groups {@code [g0, g1)}, {@code x} given as {@code a}. */
     static void matVec(LanePacked w, int g0, int g1, Q8Activations a, float[] out) {
@@ -99,6 +99,15 @@ final class LaneKernels {
     }
 
     /**
+     * The high nibbles of the bytes in {@code q}'s short lanes, shifted as ints (short shifts take no immediate),
+     * without a mask: each even lane keeps the next lane's low nibble in its top 4 bits, which
+     * {@link Q8Activations#px} cancels in the lanes' sum.
+     */
+    static ShortVector high(ShortVector q) {
+        return q.reinterpretAsInts().lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts();
+    }
+
+    /**
      * Q8_0: per pair of positions and half group, the signed bytes of two pairs are widened into short lanes and
      * multiplied by their broadcast activation pairs ({@link Q8Activations#xp}); a lane then holds two products,
      * at most 2 · 128 · 127 = 32512 in magnitude, and a row's two lanes are sign-extended and added into an int
@@ -150,7 +159,7 @@ final class LaneKernels {
     }
 
     /** A group's results (rows {@code r ..}) into {@code out}, the padding rows of the last group left out. */
-    private static void store(FloatVector f0, FloatVector f1, float[] out, int r, int rows) {
+    static void store(FloatVector f0, FloatVector f1, float[] out, int r, int rows) {
         if (r + R <= rows) {
             f0.intoArray(out, r);
             f1.intoArray(out, r + H);
@@ -160,6 +169,17 @@ final class LaneKernels {
             f1.intoArray(tail, H);
             System.arraycopy(tail, 0, out, r, rows - r);
         }
+    }
+
+    /** The {@code 2H} signed bytes at {@code o}, widened to short lanes. */
+    static ShortVector signed(MemorySegment qs, int o) {
+        return (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE).convertShape(VectorOperators.B2S, SH, 0);
+    }
+
+    /** The {@code 2H} unsigned bytes at {@code o}, widened to short lanes. */
+    static ShortVector unsigned(MemorySegment qs, int o) {
+        return (ShortVector) ByteVector.fromMemorySegment(BH, qs, o, Vec.LE)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, SH, 0);
     }
 
     /**

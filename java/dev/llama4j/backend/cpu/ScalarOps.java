@@ -1,5 +1,6 @@
 package dev.llama4j.backend.cpu;
 
+import dev.llama4j.gguf.GgmlType;
 import dev.llama4j.tensor.Dequant;
 import dev.llama4j.tensor.Tensor;
 
@@ -48,6 +49,59 @@ public final class ScalarOps implements CpuOps {
                     t = sum * a.dx()[b];
                 }
                 acc = Math.fma(t, d, acc);
+            }
+            out[r] = acc;
+        }
+    }
+
+    /**
+     * The reference for Q4_K, Q5_K and Q6_K weights times 8-bit activations ({@link Q8Activations}'s {@code q8_K}:
+     * one scale {@code dx} per 256), llama.cpp's {@code ggml_vec_dot_q*_K_q8_K}: per row and super-block, the exact
+     * integer sums of the GGUF block's unsigned quants times {@code xq} per sub-block ({@link KBlocks}), the scales
+     * and mins applied to them as integers, {@code isum = Σ sc·Σ q·xq} and {@code msum = Σ m·Σ xq} (Q4_K, Q5_K) or
+     * {@code isum = Σ sc·Σ (q − 32)·xq} (Q6_K); then in float, super-blocks in order,
+     * {@code acc = fma(isum, d·dx, acc)} and (Q4_K, Q5_K) {@code acc = fma(−msum, dmin·dx, acc)}. {@code out[r]} for
+     * every row.
+     */
+    public static void matVecQ8K(float[] out, Tensor w, float[] x) {
+        int[] rc = Checks.matmul(out, w, x, 1);
+        GgmlType t = w.type();
+        if (!KBlocks.decodes(t)) {
+            throw new IllegalArgumentException("matVecQ8K: " + w.name() + " is " + t + ", not Q4_K, Q5_K or Q6_K");
+        }
+        int rows = rc[0];
+        int cols = rc[1];
+        Q8Activations a = Q8Activations.of(x, 0, cols, t);
+        short[] xq = a.xq();
+        boolean q6 = t == GgmlType.Q6_K;
+        int ns = KBlocks.subBlocks(t);
+        int len = KBlocks.QK / ns;
+        int[] q = new int[KBlocks.QK];
+        int[] sc = new int[ns];
+        int[] m = new int[ns];
+        long rowBytes = w.rowBytes();
+        java.lang.foreign.MemorySegment data = w.data();
+        for (int r = 0; r < rows; r++) {
+            float acc = 0.0f;
+            for (int b = 0; b < cols / KBlocks.QK; b++) {
+                long o = r * rowBytes + (long) b * t.typeSize();
+                KBlocks.quants(t, data, o, q);
+                KBlocks.scales(t, data, o, sc, m);
+                int isum = 0;
+                int msum = 0;
+                for (int j = 0; j < ns; j++) {
+                    int sum = 0;
+                    for (int l = 0; l < len; l++) {
+                        sum += (q6 ? q[j * len + l] - 32 : q[j * len + l]) * xq[b * KBlocks.QK + j * len + l];
+                    }
+                    isum += sc[j] * sum;
+                    msum += q6 ? 0 : m[j] * a.sums()[8 * b + j];
+                }
+                float dx = a.dx()[b];
+                acc = Math.fma((float) isum, KBlocks.d(t, data, o) * dx, acc);
+                if (!q6) {
+                    acc = Math.fma((float) -msum, KBlocks.dmin(data, o) * dx, acc);
+                }
             }
             out[r] = acc;
         }

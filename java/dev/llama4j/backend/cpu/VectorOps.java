@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * fixed pool of threads, rows of a matrix split across them. Matrix products go through one row loop over a
  * per-type {@link RowDot}: fast paths that dot the quantized blocks directly for F32, F16, BF16, Q8_0, Q4_0, Q4_K
  * and Q6_K, and a generic block-dot (dequantize, dot) for every other type; weights repacked at load
- * ({@link Packed}, {@link LanePacked}) have their own kernels. Batches of tokens ({@code nTokens > 1}) dequantize
+ * ({@link LanePacked}, {@link KPacked}) have their own kernels. Batches of tokens ({@code nTokens > 1}) dequantize
  * panels of 32 rows once and multiply them with the tokens in {@link Tiles}. Attention over a float32 cache
  * scores 16 positions per vector from its transposed key blocks, the query heads of a KV head sharing them.
  *
@@ -44,10 +44,11 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     }
 
     /**
-     * {@code threads} worker threads (including the caller). With {@code q8Activations}, Q4_0 and Q8_0 matrices are
-     * lane-packed at load ({@link #matrix}) and a product with one token's activations quantizes them to 8 bits
-     * per block of 32 and runs an integer kernel (llama.cpp's way); without, every product keeps float32
-     * activations on the mapped tensor (the results a float32 reference gives).
+     * {@code threads} worker threads (including the caller). With {@code q8Activations}, Q4_0, Q8_0, Q4_K, Q5_K and
+     * Q6_K matrices are lane-packed at load ({@link #matrix}) and a product with one token's activations quantizes
+     * them to 8 bits (per block of 32, or per super-block of 256 for the K-quants) and runs an integer kernel
+     * (llama.cpp's way); without, every product keeps float32 activations on the mapped tensor (the results a
+     * float32 reference gives).
      */
     public VectorOps(int threads, boolean q8Activations) {
         this(threads, true, q8Activations);
@@ -93,11 +94,15 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         workers.close();
     }
 
-    /** Lane-packed ({@link LanePacked}) where {@code q8Activations} and the type and vector shape allow it. */
+    /**
+     * Lane-packed ({@link LanePacked} for Q4_0 and Q8_0, {@link KPacked} for Q4_K, Q5_K and Q6_K) where
+     * {@code q8Activations} and the type and vector shape allow it.
+     */
     @Override
     public CpuMatrix matrix(Tensor w, java.lang.foreign.Arena repackInto) {
         if (repackInto != null && repackedBytes(w) > 0) {
-            return new CpuMatrix.Lanes(this, LanePacked.of(w, workers, repackInto), w);
+            return LanePacked.supports(w) ? new CpuMatrix.Lanes(this, LanePacked.of(w, workers, repackInto), w)
+                    : new CpuMatrix.KLanes(this, KPacked.of(w, workers, repackInto), w);
         }
         return new CpuMatrix.Mapped(this, w);
     }
@@ -109,7 +114,10 @@ public final class VectorOps implements CpuOps, AutoCloseable {
 
     /** Bytes {@link #matrix} allocates for {@code w} on ops with {@code q8Activations} (0: it stays mapped). */
     static long repackedBytes(Tensor w, boolean q8Activations) {
-        return q8Activations && LanePacked.supports(w) ? LanePacked.bytes(w) : 0;
+        if (!q8Activations) {
+            return 0;
+        }
+        return LanePacked.supports(w) ? LanePacked.bytes(w) : KPacked.supports(w) ? KPacked.bytes(w) : 0;
     }
 
     /** {@link JitWarmUp} in the background. */
@@ -127,7 +135,7 @@ public final class VectorOps implements CpuOps, AutoCloseable {
     public String describe() {
         return "CPU, Java Vector API (" + Vec.F.vectorBitSize() + "-bit), " + threads() + " thread"
                 + (threads() == 1 ? "" : "s")
-                + (q8Activations ? ", Q4_0/Q8_0 decode on 8-bit activations" : ", f32 activations");
+                + (q8Activations ? ", Q4_0/Q8_0/K-quant decode on 8-bit activations" : ", f32 activations");
     }
 
     @Override
@@ -205,6 +213,28 @@ public final class VectorOps implements CpuOps, AutoCloseable {
         } else {
             // A group is a panel (LanePacked.R == Tiles.P).
             panels(out, rows, cols, x, nTokens, () -> (r, nr, tileT) -> LaneKernels.dequantize(p, r / Tiles.P, tileT));
+        }
+    }
+
+    /**
+     * {@link #matmul(float[], Tensor, float[], int)} on a Q4_K, Q5_K or Q6_K weight {@code w} also repacked with its
+     * rows across lanes ({@link KPacked} {@code p}). One token: the activations are quantized to 8 bits per
+     * super-block ({@link Q8Activations}) and the integer kernel runs ({@link ScalarOps#matVecQ8K}'s results, bit
+     * for bit); several: each group of rows dequantized column by column ({@link KLaneKernels#dequantize}) and
+     * multiplied in float, the same bits as the other layouts' batched path.
+     */
+    void matmul(float[] out, KPacked p, Tensor w, float[] x, int nTokens) {
+        int[] rc = Checks.matmul(out, w, x, nTokens);
+        int rows = rc[0];
+        int cols = rc[1];
+        if (nTokens == 1) {
+            int grain = (int) Math.max(1, GRAIN_WORK / ((long) cols * KPacked.H));
+            Q8Activations a = Q8Activations.of(x, 0, cols, p.type());
+            workers.forRange((rows + KPacked.H - 1) / KPacked.H, grain, (g0, g1) ->
+                    KLaneKernels.matVec(p, g0, g1, a, out));
+        } else {
+            // A panel is two groups (KPacked.R == Tiles.P).
+            panels(out, rows, cols, x, nTokens, () -> (r, nr, tileT) -> KLaneKernels.dequantize(p, r / Tiles.P, tileT));
         }
     }
 

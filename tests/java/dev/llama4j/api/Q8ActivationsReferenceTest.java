@@ -80,7 +80,7 @@ class Q8ActivationsReferenceTest {
         assertTrue(agree >= AGREEMENT * positions, type + ": greedy choice agrees at " + agree + " of " + positions);
     }
 
-    private static double maxDiff(float[] a, float[] b) {
+    static double maxDiff(float[] a, float[] b) {
         double m = 0;
         for (int k = 0; k < a.length; k++) {
             m = Math.max(m, Math.abs(a[k] - b[k]));
@@ -88,7 +88,7 @@ class Q8ActivationsReferenceTest {
         return m;
     }
 
-    private static int argmax(float[] a) {
+    static int argmax(float[] a) {
         int best = 0;
         for (int i = 1; i < a.length; i++) {
             if (a[i] > a[best]) {
@@ -98,7 +98,7 @@ class Q8ActivationsReferenceTest {
         return best;
     }
 
-    private static float[] floats(JsonNode a) {
+    static float[] floats(JsonNode a) {
         float[] r = new float[a.size()];
         for (int i = 0; i < r.length; i++) {
             r[i] = (float) a.get(i).asDouble();
@@ -106,7 +106,7 @@ class Q8ActivationsReferenceTest {
         return r;
     }
 
-    private static int[] ints(JsonNode a) {
+    static int[] ints(JsonNode a) {
         int[] r = new int[a.size()];
         for (int i = 0; i < r.length; i++) {
             r[i] = a.get(i).asInt();

@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * fraction of the machine's read rate the mat-vec reaches. {@code paired} times both back to back and sums
  * their times ({@code paired:readNanos / paired:opNanos} is that fraction), robust to the machine's load changing
  * between benchmarks. {@code layout} picks the weights' form: {@code backend} what {@link CpuBackend} runs by
- * default (Q4_0 and Q8_0 lane-packed with 8-bit activations, the rest as mapped), {@code gguf} the mapped file
+ * default (Q4_0, Q8_0, Q4_K, Q5_K and Q6_K lane-packed with 8-bit activations, the rest as mapped), {@code gguf} the mapped file
  * layout for every type. {@code residency} says where the weights come from: {@code streamed} from memory, as
  * in a model too big for the caches (the 7B case these shapes stand for), {@code cached} from the last-level
  * cache where one matrix fits in it (in {@code paired}, where the read's copy and the op's fit there together).
@@ -48,7 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class MatVecBenchmark {
 
-    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     public String type;
 
     /** rows x cols. */
@@ -88,7 +88,7 @@ public class MatVecBenchmark {
         // The read runs on the op's own workers: a second spinning pool would compete for the same cores.
         readers = ops.workers();
         WeightCopies.warmUpJit(ops, GgmlType.valueOf(type), layout);
-        weights = new WeightCopies(arena, GgmlType.valueOf(type), rows, cols, residency, layout, readers);
+        weights = new WeightCopies(arena, GgmlType.valueOf(type), rows, cols, residency, layout, ops);
         x = RandomTensors.floats(cols, new Random(2));
         out = new float[rows];
     }
@@ -108,7 +108,7 @@ public class MatVecBenchmark {
 
     @Benchmark
     public float matvec(Streamed s) {
-        weights.matmul(ops, next++, out, x, 1);
+        weights.matmul(next++, out, x, 1);
         s.bytes += weights.bytes();
         return out[0];
     }
@@ -145,7 +145,7 @@ public class MatVecBenchmark {
         long t0 = System.nanoTime();
         int r = sum(readers, weights.dataBefore(i), weights.bytes());
         long t1 = System.nanoTime();
-        weights.matmul(ops, i, out, x, 1);
+        weights.matmul(i, out, x, 1);
         long t2 = System.nanoTime();
         p.readNanos += t1 - t0;
         p.opNanos += t2 - t1;

@@ -16,22 +16,23 @@ import java.util.Random;
  *       turn, so each use finds its copy evicted and streams it from memory. That is how a model decodes: a 7B
  *       model's layers hold gigabytes, and a matrix is read once per token, long after its last use.</li>
  * </ul>
- * Each copy comes with the form the backend runs ({@link LanePacked} where asked) so that the op
- * streams its copy too.
+ * Each copy comes with the form the backend runs ({@link CpuMatrix}: {@link LanePacked} or {@link KPacked} where
+ * asked) so that the op streams its copy too.
  */
 final class WeightCopies {
     /** What the streamed copies total at least: several times the last-level cache of the CPUs we run on. */
     static final long STREAMED_BYTES = 512L << 20;
 
     private final Tensor[] tensors;
-    private final LanePacked[] lanes;
+    /** The form each copy is multiplied in. */
+    private final CpuMatrix[] forms;
     private final long bytes;
 
     /**
      * {@code layout}: {@code gguf} (the mapped layout only), {@code lanes}, or {@code backend} (lane-packed where
      * supported, else as mapped: what {@link CpuBackend} runs).
      */
-    WeightCopies(Arena arena, GgmlType t, int rows, int cols, String residency, String layout, Workers workers) {
+    WeightCopies(Arena arena, GgmlType t, int rows, int cols, String residency, String layout, VectorOps ops) {
         bytes = t.bytesFor(cols) * rows;
         int n = switch (residency) {
             case "cached" -> 1;
@@ -39,7 +40,7 @@ final class WeightCopies {
             default -> throw new IllegalArgumentException("residency " + residency + ": cached or streamed");
         };
         tensors = new Tensor[n];
-        lanes = new LanePacked[n];
+        forms = new CpuMatrix[n];
         boolean backend = layout.equals("backend");
         MemorySegment first = null;
         for (int i = 0; i < n; i++) {
@@ -51,9 +52,8 @@ final class WeightCopies {
                 m.copyFrom(first);
             }
             tensors[i] = new Tensor("bench." + i, t, new long[] {cols, rows}, m);
-            if ((backend || layout.equals("lanes")) && LanePacked.supports(tensors[i])) {
-                lanes[i] = LanePacked.of(tensors[i], workers, arena);
-            }
+            boolean repack = backend || layout.equals("lanes");
+            forms[i] = repack ? ops.matrix(tensors[i], arena) : new CpuMatrix.Mapped(ops, tensors[i]);
         }
     }
 
@@ -68,11 +68,11 @@ final class WeightCopies {
         int cols = 1024;
         int sink = 0;
         try (Arena arena = Arena.ofShared()) {
-            WeightCopies w = new WeightCopies(arena, t, rows, cols, "cached", layout, ops.workers());
+            WeightCopies w = new WeightCopies(arena, t, rows, cols, "cached", layout, ops);
             float[] x = RandomTensors.floats(cols, new Random(3));
             float[] out = new float[rows];
             for (int i = 0; i < 20_000; i++) {
-                w.matmul(ops, i, out, x, 1);
+                w.matmul(i, out, x, 1);
                 sink += MatVecBenchmark.sum(ops.workers(), w.data(i), w.bytes());
             }
         }
@@ -104,16 +104,11 @@ final class WeightCopies {
 
     /** The form the op runs on: "lanes" or "gguf". */
     String form() {
-        return lanes[0] != null ? "lanes" : "gguf";
+        return forms[0].repacked() ? "lanes" : "gguf";
     }
 
     /** {@code out = W·x} for {@code nTokens} tokens on copy {@code i % count()}, in its chosen form. */
-    void matmul(VectorOps ops, int i, float[] out, float[] x, int nTokens) {
-        int c = i % tensors.length;
-        if (lanes[c] != null) {
-            ops.matmul(out, lanes[c], tensors[c], x, nTokens);
-        } else {
-            ops.matmul(out, tensors[c], x, nTokens);
-        }
+    void matmul(int i, float[] out, float[] x, int nTokens) {
+        forms[i % tensors.length].matmul(out, x, nTokens);
     }
 }

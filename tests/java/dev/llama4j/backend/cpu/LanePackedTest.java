@@ -94,25 +94,8 @@ class LanePackedTest {
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
     void batchIsTheGgufLayoutBatchBitForBit(GgmlType type) {
-        Random rnd = new Random(13);
-        for (int cols : COLS) {
-            for (int rows : ROWS) {
-                Tensor w = RandomTensors.matrix(type, rows, cols, rnd);
-                LanePacked p = pack(w);
-                for (int nTokens : new int[] {2, 5, 9}) {
-                    float[] x = RandomTensors.floats(nTokens * cols, rnd);
-                    float[] ref = new float[nTokens * rows];
-                    float[] a = new float[nTokens * rows];
-                    float[] b = new float[nTokens * rows];
-                    one.matmul(ref, w, x, nTokens);
-                    one.matmul(a, p, w, x, nTokens);
-                    three.matmul(b, p, w, x, nTokens);
-                    String what = type + " " + rows + "x" + cols + " tokens " + nTokens;
-                    assertArrayEquals(ref, a, what + ": lane-packed vs GGUF layout");
-                    assertArrayEquals(a, b, what + ": 1 vs 3 threads");
-                }
-            }
-        }
+        RepackedForms.assertBatchIsTheGgufLayouts(type, COLS, ROWS, new int[] {2, 5, 9}, new Random(13), one, three,
+                memory);
     }
 
     /**
