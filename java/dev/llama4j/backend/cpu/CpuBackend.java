@@ -31,7 +31,7 @@ public final class CpuBackend implements Backend, BandwidthProbe {
     private final String description;
     private final boolean kvF16;
     private final boolean mapped;
-    private final Arena weightMemory = Arena.ofShared();
+    private final Arena weightMemory = new OffHeap.SlabArena();
     private int[] tokens = new int[0];
     private int nTokens;
     private int startPos;

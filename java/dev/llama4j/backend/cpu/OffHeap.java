@@ -45,6 +45,9 @@ final class OffHeap {
         if (bytes <= 0) {
             throw new IllegalArgumentException("allocation of " + bytes + " bytes for " + what);
         }
+        if (arena instanceof SlabArena slabs) {
+            return slabs.allocate(bytes, what);
+        }
         if (LIBC == null) {
             return arena.allocate(bytes, PAGE);
         }
@@ -72,6 +75,53 @@ final class OffHeap {
         }
         long address = start;
         return MemorySegment.ofAddress(address).reinterpret(bytes, arena, s -> LIBC.munmap(address, len));
+    }
+
+    /**
+     * An arena whose allocations are packed into large mappings ({@value #SLAB_BYTES} bytes each, from
+     * {@link #allocate(Arena, long, String)}), so that small repacked tensors and scale arrays sit on huge pages too
+     * instead of each having a mapping of its own whose 4 KiB tail and any mapping under 2 MiB get no huge page; an
+     * allocation of a quarter slab or more still gets its own mapping. Allocations are 64-byte aligned and zeroed;
+     * everything is returned when the arena closes. Allocation is synchronized; the segments may be used from any
+     * thread.
+     */
+    static final class SlabArena implements Arena {
+        static final long SLAB_BYTES = 64L << 20;
+        private static final long ALIGN = 64;
+        private final Arena inner = Arena.ofShared();
+        private MemorySegment slab;
+        private long used;
+
+        @Override
+        public MemorySegment allocate(long bytes, long alignment) {
+            if (alignment > ALIGN || Long.bitCount(alignment) != 1) {
+                throw new IllegalArgumentException("alignment " + alignment + " (at most " + ALIGN + ")");
+            }
+            return bytes == 0 ? MemorySegment.NULL.reinterpret(0) : allocate(bytes, "memory");
+        }
+
+        synchronized MemorySegment allocate(long bytes, String what) {
+            if (bytes >= SLAB_BYTES / 4) {
+                return OffHeap.allocate(inner, bytes, what);
+            }
+            long at = roundUp(used, ALIGN);
+            if (slab == null || at + bytes > slab.byteSize()) {
+                slab = OffHeap.allocate(inner, SLAB_BYTES, what);
+                at = 0;
+            }
+            used = at + bytes;
+            return slab.asSlice(at, bytes);
+        }
+
+        @Override
+        public MemorySegment.Scope scope() {
+            return inner.scope();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
     }
 
     private static long roundUp(long v, long to) {
